@@ -3,41 +3,94 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from bot import config as configuration
+from bot import dialogue
 from bot import matcher as matching
 from bot.library import Library
+from bot.privacy import MaskingFilter
+from bot.store import Store
+
+csrf = CSRFProtect()
+
+
+@dataclass
+class Helpdesk:
+    """The parts every request and command shares, kept in app.extensions["helpdesk"]."""
+
+    store: Store
+    library: Library
+    settings: dialogue.Settings
+    config: dict
+
+    @property
+    def ticket_prefix(self) -> str:
+        return self.config.get("tickets", {}).get("number_prefix", "TK-")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    """Create the helpdesk app; `overrides` replaces settings (tests, tools)."""
+    """Create the helpdesk app; `overrides` replaces settings (tests, tools).
+
+    Special override keys: CONFIG_FILE (another config.yaml), HELPDESK (a dict merged
+    into config.yaml), ENV (a dict used instead of os.environ).
+    """
     app = Flask(__name__, instance_path=str(configuration.ROOT / "instance"))
     overrides = dict(overrides or {})
     helpdesk = configuration.load_yaml(overrides.pop("CONFIG_FILE", configuration.DEFAULT_CONFIG))
-    helpdesk_overrides = overrides.pop("HELPDESK", {})
-    _deep_update(helpdesk, helpdesk_overrides)
+    _deep_update(helpdesk, overrides.pop("HELPDESK", {}))
     env = overrides.pop("ENV", None)
     app.config.from_mapping(configuration.from_environment(env, Path(app.instance_path)))
-    app.config["HELPDESK"] = helpdesk
-    app.config["FAQ_FOLDER"] = str(
-        configuration.resolve_path(helpdesk, helpdesk.get("faq", {}).get("folder", "faq"))
+    app.config.update(
+        HELPDESK=helpdesk,
+        FAQ_FOLDER=str(
+            configuration.resolve_path(helpdesk, helpdesk.get("faq", {}).get("folder", "faq"))
+        ),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
     )
     app.config.update(overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _configure_logging()
 
-    app.extensions["library"] = Library(
-        app.config["FAQ_FOLDER"],
-        matching.Settings.from_config(helpdesk.get("matcher")),
-        reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
+    app.extensions["helpdesk"] = Helpdesk(
+        store=Store(app.config["DATABASE_URL"]),
+        library=Library(
+            app.config["FAQ_FOLDER"],
+            matching.Settings.from_config(helpdesk.get("matcher")),
+            reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
+        ),
+        settings=dialogue.Settings.from_config(helpdesk),
+        config=helpdesk,
     )
+    csrf.init_app(app)
 
-    from bot import cli
+    from bot import cli, ops
+    from bot.console import simulator
+    from webhooks import twilio
 
+    csrf.exempt(twilio.bp)
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(simulator.bp)
     cli.init_app(app)
     return app
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    for handler in root.handlers:
+        if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+            handler.addFilter(MaskingFilter())
 
 
 def _deep_update(target: dict, changes: dict) -> None:

@@ -47,6 +47,102 @@ def faq_match(as_json: bool, folder: str | None) -> None:
             click.echo(f"{result.outcome:9} {text!r} -> {top}")
 
 
+@faq_cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="One JSON report for tools.")
+@click.option("--faq", "folder", type=click.Path(file_okay=False), help="FAQ folder to use.")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+def faq_check(as_json: bool, folder: str | None, strict: bool) -> None:
+    """Check the FAQ files, the menu and how the matcher routes every variant; exit 1 on errors."""
+    from bot import faqcheck
+
+    helpdesk = current_app.config["HELPDESK"]
+    report = faqcheck.check(
+        folder or current_app.config["FAQ_FOLDER"],
+        menu_ids=[item.get("id") for item in helpdesk.get("menu") or []],
+        settings=matching.Settings.from_config(helpdesk.get("matcher")),
+    )
+    if as_json:
+        click.echo(json.dumps(report.to_json(strict), ensure_ascii=False, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        verdict = "OK" if report.ok(strict) else "GAGAL"
+        click.echo(
+            f"FAQ {verdict}: {report.entries} entri, {len(report.errors)} kesalahan, "
+            f"{len(report.warnings)} peringatan ({report.folder})"
+        )
+    sys.exit(0 if report.ok(strict) else 1)
+
+
+db_cli = AppGroup("db", help="Database schema.")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the configured database."""
+    helpdesk = current_app.extensions["helpdesk"]
+    helpdesk.store.migrate()
+    click.echo(f"Database siap: {_safe_url(helpdesk.store.url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("dev-setup")
+def dev_setup() -> None:
+    """Prepare a local run: migrate, and create the demo accounts and print their logins."""
+    from bot import accounts
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("dev-setup is for local development only")
+    helpdesk = current_app.extensions["helpdesk"]
+    helpdesk.store.migrate()
+    demo = [("petugas", ["officer"]), ("admin", ["admin", "editor", "supervisor", "officer"])]
+    lines = []
+    with helpdesk.store.session() as session:
+        for username, roles in demo:
+            password = accounts.new_password()
+            accounts.set_user(session, username, password, roles, display_name=username.title())
+            lines.append(f"  {username:8} / {password}   ({', '.join(roles)})")
+    for name in current_app.config.get("DEV_DEFAULTS", []):
+        click.echo(f"Mode pengembangan: {name} tidak diatur, memakai nilai aman sementara.")
+    click.echo("Akun demo (kata sandi baru setiap kali dijalankan):")
+    click.echo("\n".join(lines))
+
+
+@click.command("chat")
+@click.option("--number", default="+6281200000009", help="The citizen's number to simulate.")
+@click.option("--sms", is_flag=True, help="Simulate SMS instead of WhatsApp.")
+def chat(number: str, sms: bool) -> None:
+    """Chat with the bot in the terminal as a citizen (same dialogue and storage)."""
+    import uuid
+
+    from bot import conversations
+    from bot.messages import SMS, WHATSAPP, Inbound
+
+    helpdesk = current_app.extensions["helpdesk"]
+    click.echo("Ketik pesan sebagai warga (Ctrl-D untuk keluar).")
+    while True:
+        try:
+            text = input("> ")
+        except EOFError:
+            click.echo()
+            return
+        receipt = conversations.receive(
+            helpdesk.store, helpdesk.library, helpdesk.settings,
+            Inbound(channel=SMS if sms else WHATSAPP, sender=number, recipient="+620000000000",
+                    body=text, provider_sid=f"CLI{uuid.uuid4().hex}",
+                    truncated=len(text) > helpdesk.settings.max_body_chars),
+            ticket_prefix=helpdesk.ticket_prefix,
+        )
+        for reply in receipt.replies:
+            click.echo(f"\n{reply}\n")
+
+
 def init_app(app) -> None:
     """Register the command groups on the app."""
-    app.cli.add_command(faq_cli)
+    for command in (faq_cli, db_cli, dev_setup, chat):
+        app.cli.add_command(command)

@@ -1,0 +1,148 @@
+"""Receive one citizen message: store it, run the dialogue, apply the turn — one transaction.
+
+Every transport (Twilio webhook, simulator, terminal chat) comes through `receive`, so
+what staff try locally is exactly what citizens get.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import dialogue, store
+from bot.library import Library
+from bot.messages import Inbound
+from bot.privacy import mask_number
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The outcome of one inbound message."""
+
+    duplicate: bool
+    replies: tuple[str, ...] = ()
+    message_id: int | None = None
+    ticket_number: str | None = None
+
+
+def ticket_number(ticket: store.Ticket, prefix: str) -> str:
+    """Return the number citizens see for a ticket, e.g. TK-000042."""
+    return f"{prefix}{ticket.id:06d}"
+
+
+def receive(
+    db: store.Store,
+    library: Library,
+    settings: dialogue.Settings,
+    inbound: Inbound,
+    *,
+    ticket_prefix: str = "TK-",
+    now: dt.datetime | None = None,
+) -> Receipt:
+    """Store an inbound message and answer it; a repeated provider SID is a duplicate."""
+    now = now or store.utcnow()
+    snapshot = library.snapshot
+    try:
+        with db.session() as session:
+            return _receive(session, snapshot, settings, inbound, ticket_prefix, now)
+    except IntegrityError as exc:
+        if inbound.provider_sid and _is_duplicate(db, inbound.provider_sid):
+            log.info("duplicate message %s dropped", inbound.provider_sid)
+            return Receipt(duplicate=True)
+        # A first contact created twice at once: the other transaction won; try again.
+        log.warning("retrying message from %s after a conflict: %s",
+                    mask_number(inbound.sender), exc.__class__.__name__)
+        with db.session() as session:
+            return _receive(session, snapshot, settings, inbound, ticket_prefix, now)
+
+
+def _is_duplicate(db: store.Store, sid: str) -> bool:
+    from sqlalchemy import select
+
+    with db.session() as session:
+        found = session.scalar(select(store.Message.id).where(store.Message.provider_sid == sid))
+    return found is not None
+
+
+def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Receipt:
+    contact = store.find_contact(session, inbound.channel, inbound.sender)
+    is_new = contact is None
+    if contact is None:
+        contact = store.Contact(channel=inbound.channel, number=inbound.sender, state={})
+        session.add(contact)
+    if inbound.profile_name:
+        contact.profile_name = inbound.profile_name
+    contact.last_inbound_at = now
+
+    message = store.Message(
+        contact=contact,
+        direction="in",
+        author="citizen",
+        body=inbound.body,
+        media=[{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+        provider_sid=inbound.provider_sid,
+        status="received",
+        raw=inbound.raw,
+        created_at=now,
+    )
+    if inbound.latitude is not None:
+        message.meta = {"location": [inbound.latitude, inbound.longitude]}
+    session.add(message)
+    # Flush now so a duplicate SID fails before any answer is computed.
+    session.flush()
+
+    ticket = store.open_ticket_for(session, contact.id)
+    state = dialogue.State(
+        is_new=is_new,
+        options=tuple(contact.state.get("options", ())),
+        ticket_number=ticket_number(ticket, prefix) if ticket else None,
+        ticket_claimed=bool(ticket and ticket.state == "claimed"),
+    )
+    turn = dialogue.respond(inbound, state, snapshot.faq, snapshot.matcher, settings, now)
+    message.meta = {**(message.meta or {}), **turn.meta}
+
+    if turn.close_ticket and ticket:
+        ticket.state, ticket.closed_at, ticket.resolution = "closed", now, turn.close_ticket
+        store.audit(session, None, "ticket.cancelled_by_citizen", "ticket", ticket.id)
+        message.ticket_id = ticket.id
+        ticket = None
+    elif turn.open_ticket and ticket is None:
+        ticket = store.Ticket(
+            contact_id=contact.id,
+            office_id=contact.office_id,
+            reason=turn.open_ticket,
+            matcher_reason=turn.meta.get("reason"),
+            opened_at=now,
+            last_citizen_at=now,
+        )
+        session.add(ticket)
+        session.flush()
+        message.ticket_id = ticket.id
+    elif (turn.join_ticket or turn.open_ticket) and ticket is not None:
+        message.ticket_id = ticket.id
+        ticket.last_citizen_at = now
+
+    if turn.options is not None:
+        contact.state = {**contact.state, "options": list(turn.options)}
+
+    number = ticket_number(ticket, prefix) if ticket else None
+    replies = tuple(r.replace(dialogue.TICKET, number or "") for r in turn.replies)
+    for reply in replies:
+        session.add(
+            store.Message(
+                contact=contact,
+                ticket_id=message.ticket_id,
+                direction="out",
+                author="bot",
+                body=reply,
+                status="replied",
+                created_at=now,
+            )
+        )
+    return Receipt(False, replies, message.id, number)

@@ -1,0 +1,274 @@
+"""One inbound message + the contact's state → replies and effects (pure: no Flask, no Twilio).
+
+The service layer (bot.conversations) loads the state, calls `respond`, and applies the
+returned `Turn` in one transaction. A reply may contain the token `{ticket}`; the service
+replaces it with the number of the ticket the turn opened or joined.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot import matcher as matching
+from bot.hours import OfficeHours
+from bot.knowledge import Entry, Faq
+from bot.messages import SMS, Inbound
+
+TICKET = "{ticket}"
+_PLACEHOLDER = re.compile(r"\{(office_name|office_hours)\}")
+_DIGITS = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the dialogue needs from config.yaml."""
+
+    office_name: str
+    hours: OfficeHours
+    texts: dict
+    menu: tuple[tuple[str, str], ...]  # (entry id, label)
+    keywords: dict[str, frozenset[str]]
+    max_body_chars: int = 4000
+    greeting_entry: str = "salam"
+
+    @classmethod
+    def from_config(cls, config: dict) -> Settings:
+        """Build from the whole config.yaml mapping."""
+        office = config.get("office", {})
+        return cls(
+            office_name=office.get("name", "Disdukcapil"),
+            hours=OfficeHours.from_config(office),
+            texts=config["texts"],
+            menu=tuple((item["id"], item["label"]) for item in config.get("menu", [])),
+            keywords={
+                name: frozenset(plain(word) for word in words)
+                for name, words in (config.get("keywords") or {}).items()
+            },
+            max_body_chars=int(config.get("limits", {}).get("max_body_chars", 4000)),
+        )
+
+
+@dataclass(frozen=True)
+class State:
+    """What the dialogue knows about the contact before this message."""
+
+    is_new: bool = False
+    options: tuple[str, ...] = ()  # entry ids of the last numbered list
+    ticket_number: str | None = None  # the open ticket, if any
+    ticket_claimed: bool = False
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What to answer and what to change."""
+
+    replies: tuple[str, ...] = ()
+    options: tuple[str, ...] | None = None  # None: keep the last list
+    open_ticket: str | None = None  # reason, when a new ticket must be opened
+    join_ticket: bool = False  # this message belongs to the open ticket
+    close_ticket: str | None = None  # resolution, when the citizen cancels
+    meta: dict = field(default_factory=dict)  # outcome, entry, score, reason (for staff)
+
+
+def plain(text: str) -> str:
+    """Return text lower-cased, without punctuation and extra spaces (for command words)."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def respond(
+    inbound: Inbound,
+    state: State,
+    faq: Faq,
+    index: matching.Matcher,
+    settings: Settings,
+    now: dt.datetime,
+) -> Turn:
+    """Decide the answer to one inbound message."""
+    turn = _respond(inbound, state, faq, index, settings, now)
+    if state.is_new and not _is_greeting_turn(turn):
+        welcome = _menu_text(settings, inbound)
+        turn = Turn(
+            replies=(welcome, *turn.replies),
+            options=turn.options if turn.options is not None else _menu_ids(settings, faq),
+            open_ticket=turn.open_ticket,
+            join_ticket=turn.join_ticket,
+            close_ticket=turn.close_ticket,
+            meta=turn.meta,
+        )
+    return Turn(
+        replies=tuple(_for_channel(r, inbound.channel) for r in turn.replies),
+        options=turn.options,
+        open_ticket=turn.open_ticket,
+        join_ticket=turn.join_ticket,
+        close_ticket=turn.close_ticket,
+        meta=turn.meta,
+    )
+
+
+def _respond(inbound, state, faq, index, settings, now) -> Turn:
+    texts = settings.texts
+    words = plain(inbound.body)
+    command = _command(words, settings)
+
+    if command == "cancel":
+        if state.ticket_number:
+            return Turn((texts["cancelled"],), options=(), close_ticket="dibatalkan oleh warga",
+                        meta={"outcome": "command", "command": "cancel"})
+        return Turn((texts["nothing_to_cancel"],), options=(),
+                    meta={"outcome": "command", "command": "cancel"})
+
+    if state.ticket_number and state.ticket_claimed:
+        # An officer owns the conversation: the bot stays quiet and the officer reads it.
+        return Turn(join_ticket=True, meta={"outcome": "to_officer"})
+
+    if not inbound.body.strip():
+        reply = texts["location_only"] if inbound.latitude is not None else (
+            texts["media_only"] if inbound.media else texts["empty_message"]
+        )
+        return Turn((reply,), join_ticket=bool(state.ticket_number),
+                    meta={"outcome": "no_text"})
+
+    if command == "menu":
+        return _menu_turn(settings, faq, inbound, {"outcome": "command", "command": "menu"})
+
+    choice = _DIGITS.match(inbound.body)
+    if choice and state.options:
+        number = int(choice.group(1))
+        if 1 <= number <= len(state.options) and faq.get(state.options[number - 1]):
+            entry = faq.get(state.options[number - 1])
+            return _entry_turn(entry, state, settings, faq, inbound, now,
+                               {"outcome": "choice", "entry": entry.id})
+        return Turn((texts["bad_choice"].format(first=1, last=len(state.options)),),
+                    meta={"outcome": "bad_choice"})
+
+    if state.ticket_number:
+        return Turn((texts["ticket_added"].replace("{ticket}", TICKET),), join_ticket=True,
+                    meta={"outcome": "to_officer"})
+
+    if command == "human":
+        return _open(texts["handoff_opened"], "handoff", settings, now,
+                     {"outcome": "command", "command": "human"})
+
+    if inbound.truncated or len(inbound.body) > settings.max_body_chars:
+        return _open(texts["too_long"] + "\n" + texts["ticket_opened"], "too_long", settings,
+                     now, {"outcome": "escalate", "reason": "pesan sangat panjang"})
+
+    text = inbound.body[: settings.max_body_chars]
+    if command == "report":
+        entry = _report_entry(faq)
+        if entry:
+            return _entry_turn(entry, state, settings, faq, inbound, now,
+                               {"outcome": "command", "command": "report", "entry": entry.id})
+
+    result = index.match(text)
+    meta = _match_meta(result)
+    if isinstance(result, matching.Answer):
+        return _entry_turn(result.entry, state, settings, faq, inbound, now, meta)
+    if isinstance(result, matching.Clarify):
+        lines = [texts["clarify_intro"]]
+        lines += [
+            texts["menu_line"].format(number=i, label=c.entry.question)
+            for i, c in enumerate(result.candidates, 1)
+        ]
+        lines.append(texts["clarify_footer"])
+        return Turn(("\n".join(lines),), options=tuple(c.entry.id for c in result.candidates),
+                    meta=meta)
+    return _open(texts["ticket_opened"], "escalated", settings, now, meta)
+
+
+def _command(words: str, settings: Settings) -> str | None:
+    for name in ("cancel", "menu", "human", "report"):
+        if words in settings.keywords.get(name, ()):
+            return name
+    return None
+
+
+def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
+    texts = settings.texts
+    if entry.id == settings.greeting_entry:
+        return _menu_turn(settings, faq, inbound, {**meta, "outcome": meta.get("outcome")})
+    answer = fill_placeholders(entry.answer, settings)
+    if entry.action == "handoff":
+        if state.ticket_number:
+            return Turn((answer, texts["ticket_added"].replace("{ticket}", TICKET)),
+                        join_ticket=True, meta=meta)
+        return _open(texts["handoff_opened"], "handoff", settings, now, meta, first=answer)
+    return Turn((answer + "\n\n" + texts["answer_footer"],), meta=meta)
+
+
+def _open(notice: str, reason: str, settings, now, meta, first: str | None = None) -> Turn:
+    text = notice.replace("{ticket}", TICKET).replace("{expect}", expect_line(settings, now))
+    replies = (first, text) if first else (text,)
+    return Turn(replies, open_ticket=reason, meta=meta)
+
+
+def expect_line(settings: Settings, now: dt.datetime) -> str:
+    """Return the "when to expect a reply" sentence for this moment."""
+    texts, hours = settings.texts, settings.hours
+    if hours.is_open(now):
+        return texts["expect_open_now"]
+    opening = hours.next_opening(now)
+    if opening is None:
+        return texts["expect_open_now"]
+    day = texts["weekdays"][opening.weekday()]
+    return texts["expect_next_open"].format(when=f"{day} {opening:%d/%m} pukul {opening:%H.%M}")
+
+
+def fill_placeholders(answer: str, settings: Settings) -> str:
+    """Replace the office placeholders an answer may contain."""
+    values = {
+        "office_name": settings.office_name,
+        "office_hours": settings.hours.describe(settings.texts["weekdays"]),
+    }
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], answer)
+
+
+def _menu_ids(settings: Settings, faq: Faq) -> tuple[str, ...]:
+    return tuple(entry_id for entry_id, _ in settings.menu if faq.get(entry_id))
+
+
+def _menu_text(settings: Settings, inbound: Inbound) -> str:
+    texts = settings.texts
+    name_part = f" {inbound.profile_name}" if inbound.profile_name else ""
+    lines = [texts["welcome"].format(name_part=name_part, office=settings.office_name)]
+    lines += [
+        texts["menu_line"].format(number=i, label=label)
+        for i, (_, label) in enumerate(settings.menu, 1)
+    ]
+    lines.append(texts["menu_footer"])
+    return "\n".join(lines)
+
+
+def _menu_turn(settings, faq, inbound, meta) -> Turn:
+    return Turn((_menu_text(settings, inbound),), options=_menu_ids(settings, faq), meta=meta)
+
+
+def _is_greeting_turn(turn: Turn) -> bool:
+    return turn.meta.get("command") == "menu" or turn.meta.get("entry") == "salam"
+
+
+def _report_entry(faq: Faq) -> Entry | None:
+    return next((e for e in faq.entries if e.action == "report_pungli"), None)
+
+
+def _match_meta(result: matching.Result) -> dict:
+    meta = {
+        "outcome": result.outcome,
+        "reason": result.reason,
+        "candidates": [[c.entry.id, round(c.score, 1)] for c in result.candidates],
+    }
+    if isinstance(result, matching.Answer):
+        meta.update(entry=result.entry.id, score=round(result.candidate.score, 1))
+    return meta
+
+
+def _for_channel(text: str, channel: str) -> str:
+    """Return text fit for the channel: SMS gets plain text without WhatsApp markup."""
+    if channel != SMS:
+        return text
+    return re.sub(r"(?<![\w*_])[*_]([^*_\n]+)[*_](?![\w*_])", r"\1", text)

@@ -1,0 +1,127 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL with TEST_DATABASE_URL), the
+app, a client, and helpers to sign requests the way Twilio does."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+
+from bot.app import create_app
+from bot.store import Base, Store
+
+TOKEN = "test-auth-token-0123456789abcdef"
+PUBLIC = "https://helpdesk.example.id"
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+def _create_postgres_database(server_url: str) -> str:
+    """Create a fresh database on the server named by server_url; return its URL."""
+    import psycopg
+
+    url = make_url(server_url)
+    name = f"helpdesk_test_{uuid.uuid4().hex[:10]}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(database_url: str) -> None:
+    import psycopg
+
+    url = make_url(database_url)
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_backend(tmp_path_factory):
+    """Yield (kind, url) of a migrated template database for this test session."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if server:
+        url = _create_postgres_database(server)
+        Store(url).migrate()
+        yield "postgresql", url
+        _drop_postgres_database(url)
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.db"
+        store = Store(f"sqlite:///{path}")
+        store.migrate()
+        store.dispose()
+        yield "sqlite", str(path)
+
+
+@pytest.fixture
+def database_url(database_backend, tmp_path):
+    """Return the URL of an empty, migrated database for one test."""
+    kind, template = database_backend
+    if kind == "sqlite":
+        target = tmp_path / "helpdesk.db"
+        shutil.copy(template, target)
+        return f"sqlite:///{target}"
+    store = Store(template)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with store.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    store.dispose()
+    return template
+
+
+@pytest.fixture
+def app(database_url):
+    """Return the helpdesk app on a fresh database with the shipped FAQ."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV": {
+                "DATABASE_URL": database_url,
+                "SECRET_KEY": "test-secret",
+                "TWILIO_AUTH_TOKEN": TOKEN,
+                "PUBLIC_BASE_URL": PUBLIC,
+            },
+        }
+    )
+    yield app
+    app.extensions["helpdesk"].store.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def helpdesk(app):
+    return app.extensions["helpdesk"]
+
+
+def payload(name: str, **changes) -> dict:
+    """Return a recorded Twilio form from tests/payloads/, with some fields changed."""
+    form = json.loads((PAYLOADS / f"{name}.json").read_text(encoding="utf-8"))
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def sign(url: str, form: dict, token: str = TOKEN) -> str:
+    """Return the X-Twilio-Signature Twilio would send for this URL and form."""
+    return RequestValidator(token).compute_signature(url, form)
+
+
+def post_signed(client, path: str, form: dict, url: str | None = None, **kwargs):
+    """POST a form to the app signed for the public URL (or another URL)."""
+    signature = sign(url or PUBLIC + path, form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature}, **kwargs)

@@ -1,0 +1,1 @@
+"""HTTP transport: everything that knows Twilio lives in this package."""

@@ -1,0 +1,149 @@
+"""Twilio messaging webhooks: verify the signature, parse into Inbound, answer with TwiML."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot import conversations, outbox, store
+from bot.messages import SMS, WHATSAPP, Inbound, Media
+from bot.privacy import mask_number
+
+log = logging.getLogger(__name__)
+bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+MAX_MEDIA = 10
+
+
+class BadRequest(Exception):
+    """A signed request Twilio would never send (kept as a dead letter)."""
+
+
+def clean_text(value: str) -> str:
+    """Return text safe to store and show: NFC, no control characters or lone surrogates."""
+    value = _SURROGATES.sub("\ufffd", value)
+    value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+    return _CONTROL.sub("", value)
+
+
+def public_url() -> str:
+    """Return the URL Twilio signed: PUBLIC_BASE_URL + path (+ query), or the request URL."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return request.url
+    url = base.rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("latin-1")
+    return url
+
+
+def verify_signature() -> None:
+    """Abort with 403 unless the request carries a valid X-Twilio-Signature."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        log.warning("webhook refused: %s", "no auth token configured" if not token else
+                    "no signature")
+        abort(403)
+    if not RequestValidator(token).validate(public_url(), request.form, signature):
+        log.warning("webhook refused: wrong signature for %s", public_url())
+        abort(403)
+
+
+def _require_form() -> None:
+    if request.mimetype != "application/x-www-form-urlencoded":
+        abort(400)
+
+
+def parse_inbound(form, max_chars: int) -> Inbound:
+    """Turn Twilio's form into an Inbound; raise BadRequest when Twilio would never send it."""
+    sender_raw = form.get("From", "").strip()
+    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    if not sender_raw or not sid:
+        raise BadRequest("From atau MessageSid tidak ada")
+    channel = WHATSAPP if sender_raw.startswith("whatsapp:") else SMS
+    sender = sender_raw.removeprefix("whatsapp:")
+    recipient = form.get("To", "").removeprefix("whatsapp:")
+    body = clean_text(form.get("Body", ""))
+    try:
+        count = min(int(form.get("NumMedia", "0") or 0), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = tuple(
+        Media(form[f"MediaUrl{i}"], form.get(f"MediaContentType{i}", "application/octet-stream"))
+        for i in range(count)
+        if form.get(f"MediaUrl{i}")
+    )
+    latitude = longitude = None
+    try:
+        if form.get("Latitude") and form.get("Longitude"):
+            latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
+    except ValueError:
+        pass
+    return Inbound(
+        channel=channel,
+        sender=sender,
+        recipient=recipient,
+        body=body,
+        provider_sid=sid[:64],
+        profile_name=clean_text(form.get("ProfileName", ""))[:200] or None,
+        media=media,
+        latitude=latitude,
+        longitude=longitude,
+        truncated=len(body) > max_chars,
+        raw={key: clean_text(value)[:20000] for key, value in form.items()},
+    )
+
+
+def twiml(replies) -> Response:
+    """Render replies as a TwiML <Response> with one <Message> each."""
+    response = MessagingResponse()
+    for text in replies:
+        response.message(text)
+    return Response(str(response), mimetype="application/xml")
+
+
+@bp.post("")
+def inbound():
+    """Receive one WhatsApp or SMS message from Twilio."""
+    _require_form()
+    verify_signature()
+    helpdesk = current_app.extensions["helpdesk"]
+    try:
+        message = parse_inbound(request.form, helpdesk.settings.max_body_chars)
+    except BadRequest as exc:
+        with helpdesk.store.session() as session:
+            session.add(store.DeadLetter(path=request.path, reason=str(exc),
+                                         payload={k: clean_text(v)[:20000]
+                                                  for k, v in request.form.items()}))
+        log.warning("webhook request kept as dead letter: %s", exc)
+        abort(400)
+    receipt = conversations.receive(
+        helpdesk.store, helpdesk.library, helpdesk.settings, message,
+        ticket_prefix=helpdesk.ticket_prefix,
+    )
+    log.info("inbound %s from %s: %s", message.channel, mask_number(message.sender),
+             "duplicate" if receipt.duplicate else f"{len(receipt.replies)} replies")
+    return twiml(receipt.replies)
+
+
+@bp.post("/status")
+def status():
+    """Record a delivery status Twilio reports for one of our outbound messages."""
+    _require_form()
+    verify_signature()
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    value = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
+    if not sid or not value:
+        abort(400)
+    helpdesk = current_app.extensions["helpdesk"]
+    with helpdesk.store.session() as session:
+        outbox.record_status(session, sid, value.lower(), request.form.get("ErrorCode") or None)
+    return Response(status=204)
