@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,10 @@ OPTIONAL_KEYS = (
 )
 ALLOWED_KEYS = frozenset(REQUIRED_KEYS + OPTIONAL_KEYS)
 MAX_ANSWER_CHARS = 1000
+# Office facts an answer may name as {placeholder}; the dialogue fills them at send time.
+PLACEHOLDERS = frozenset({"office_name", "office_hours"})
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ERROR, WARNING = "error", "warning"
 
 
 @dataclass(frozen=True)
@@ -59,11 +65,24 @@ class Problem:
     message: str
     entry_id: str | None = None
     field: str | None = None
+    severity: str = ERROR  # ERROR stops a load (and `faq check`); WARNING only informs
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         who = f" [{self.entry_id}]" if self.entry_id else ""
-        return f"{where}{who}: {self.message}"
+        tag = " peringatan:" if self.severity == WARNING else ""
+        return f"{where}{who}:{tag} {self.message}"
+
+    def to_json(self) -> dict:
+        """Return the problem as a plain dict (the `faq check --json` shape)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "severity": self.severity,
+            "entry_id": self.entry_id,
+            "field": self.field,
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,15 @@ class _LineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
+    # PyYAML silently keeps the last of two equal keys; an editor never means that.
+    seen: set = set()
+    for key_node, _ in node.value:
+        key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+        if key is not None and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"kunci ganda: {key}", key_node.start_mark
+            )
+        seen.add(key)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
     return mapping
@@ -110,9 +138,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def faq_files(folder: str | Path) -> list[Path]:
     """Return the FAQ files of a folder, sorted (tests.yaml holds evaluation cases, not entries)."""
     folder = Path(folder)
-    return sorted(
-        p for p in folder.glob("*.yaml") if p.is_file() and p.name not in NON_ENTRY_FILES
-    )
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and p.name not in NON_ENTRY_FILES)
 
 
 NON_ENTRY_FILES = frozenset({"tests.yaml"})
@@ -136,6 +162,8 @@ def parse_text(text: str, file: str) -> tuple[list[Entry], list[Problem]]:
         line = mark.line + 1 if mark else 0
         reason = getattr(exc, "problem", None) or str(exc)
         return [], [Problem(file, line, f"YAML tidak valid: {reason}")]
+    except ValueError as exc:  # a well-formed but impossible value, e.g. 2027-13-45
+        return [], [Problem(file, 0, f"nilai tidak valid: {exc}")]
     if data is None:
         return [], []
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
@@ -143,7 +171,10 @@ def parse_text(text: str, file: str) -> tuple[list[Entry], list[Problem]]:
     extra = set(data) - {"entries", "__line__"}
     problems = [Problem(file, 1, f"kunci tidak dikenal di tingkat atas: {k}") for k in extra]
     entries = []
-    for raw in data["entries"]:
+    for number, raw in enumerate(data["entries"], 1):
+        if not isinstance(raw, dict):
+            problems.append(Problem(file, 0, f"entri ke-{number} harus berupa mapping"))
+            continue
         entry, found = _parse_entry(raw, file)
         problems.extend(found)
         if entry is not None:
@@ -151,9 +182,7 @@ def parse_text(text: str, file: str) -> tuple[list[Entry], list[Problem]]:
     return entries, problems
 
 
-def _parse_entry(raw: object, file: str) -> tuple[Entry | None, list[Problem]]:
-    if not isinstance(raw, dict):
-        return None, [Problem(file, 0, "setiap entri harus berupa mapping")]
+def _parse_entry(raw: dict, file: str) -> tuple[Entry | None, list[Problem]]:
     line = raw.pop("__line__", 0)
     entry_id = raw.get("id") if isinstance(raw.get("id"), str) else None
     problems: list[Problem] = []
@@ -169,12 +198,19 @@ def _parse_entry(raw: object, file: str) -> tuple[Entry | None, list[Problem]]:
     for key in ("id", "question", "answer", "answer_en", "source", "action"):
         if key in raw and raw[key] is not None and not isinstance(raw[key], str):
             problem(f"'{key}' harus berupa teks", key)
+    if isinstance(entry_id, str) and not ID_PATTERN.match(entry_id.strip()):
+        problem(
+            f"id harus huruf kecil, angka dan tanda hubung (mis. ektp-hilang): {entry_id}", "id"
+        )
     for key in ("variants", "keywords", "tags", "follow_up"):
         value = raw.get(key)
         if value is not None and not (
             isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
         ):
-            problem(f"'{key}' harus berupa daftar teks yang tidak kosong", key)
+            hint = ""
+            if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+                hint = " (ok/yes/no/on/off dibaca YAML sebagai benar/salah: beri tanda kutip)"
+            problem(f"'{key}' harus berupa daftar teks yang tidak kosong{hint}", key)
     action = raw.get("action", "answer")
     if isinstance(action, str) and action not in ACTIONS:
         problem(f"action tidak dikenal: {action} (pilih: {', '.join(ACTIONS)})", "action")
@@ -183,12 +219,17 @@ def _parse_entry(raw: object, file: str) -> tuple[Entry | None, list[Problem]]:
         problem("'review_by' harus berupa tanggal YYYY-MM-DD", "review_by")
     if "retired" in raw and not isinstance(raw["retired"], bool):
         problem("'retired' harus true atau false", "retired")
-    answer = raw.get("answer")
-    if isinstance(answer, str) and len(answer.strip()) > MAX_ANSWER_CHARS:
-        problem(
-            f"jawaban terlalu panjang: {len(answer.strip())} karakter (maks {MAX_ANSWER_CHARS})",
-            "answer",
-        )
+    for key in ("answer", "answer_en"):
+        text = raw.get(key)
+        if not isinstance(text, str):
+            continue
+        if len(text.strip()) > MAX_ANSWER_CHARS:
+            problem(
+                f"jawaban terlalu panjang: {len(text.strip())} karakter (maks {MAX_ANSWER_CHARS})",
+                key,
+            )
+        for message in placeholder_problems(text):
+            problem(message, key)
     if problems:
         return None, problems
     return (
@@ -210,6 +251,25 @@ def _parse_entry(raw: object, file: str) -> tuple[Entry | None, list[Problem]]:
         ),
         [],
     )
+
+
+def placeholder_problems(text: str) -> list[str]:
+    """Return what is wrong with the {placeholders} of an answer (unknown names, stray braces)."""
+    allowed = ", ".join(sorted(PLACEHOLDERS))
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+    except ValueError:
+        return [f"kurung kurawal tidak berpasangan; yang boleh hanya {{nama}} dari: {allowed}"]
+    problems = []
+    for name, spec, conv in fields:
+        if name is None:
+            continue
+        if name not in PLACEHOLDERS or spec or conv:
+            shown = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") + "}"
+            problems.append(f"placeholder tidak dikenal: {shown} (yang boleh: {allowed})")
+    if "{{" in text or "}}" in text:
+        problems.append("kurung kurawal ganda tidak dipakai dalam jawaban")
+    return problems
 
 
 def validate(entries: list[Entry]) -> list[Problem]:
@@ -261,24 +321,41 @@ def validate(entries: list[Entry]) -> list[Problem]:
     return problems
 
 
-def load_faq(folder: str | Path) -> Faq:
-    """Load and validate every FAQ file in a folder; raise FaqError listing all problems."""
+def read_folder(folder: str | Path) -> tuple[list[Entry], list[Problem]]:
+    """Parse and validate every FAQ file of a folder; return the good entries and all problems."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise FaqError([Problem(str(folder), 0, "folder FAQ tidak ditemukan")])
-    print_ = fingerprint(folder)
+        return [], [Problem(str(folder), 0, "folder FAQ tidak ditemukan")]
     entries: list[Entry] = []
     problems: list[Problem] = []
     for path in faq_files(folder):
-        found, found_problems = parse_text(path.read_text(encoding="utf-8"), path.name)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(path.name, 0, f"berkas bukan teks UTF-8: {exc.reason}"))
+            continue
+        found, found_problems = parse_text(text, path.name)
         entries.extend(found)
         problems.extend(found_problems)
     problems.extend(validate(entries))
-    if problems:
-        raise FaqError(problems)
+    return entries, problems
+
+
+def build_faq(entries: list[Entry], folder: str | Path = "", print_: str = "") -> Faq:
+    """Return a Faq of these entries (retired ones kept aside, never matched)."""
     return Faq(
         entries=tuple(e for e in entries if not e.retired),
         fingerprint=print_,
         folder=str(folder),
         all_entries=tuple(entries),
     )
+
+
+def load_faq(folder: str | Path) -> Faq:
+    """Load and validate every FAQ file in a folder; raise FaqError listing all problems."""
+    print_ = fingerprint(folder) if Path(folder).is_dir() else ""
+    entries, problems = read_folder(folder)
+    errors = [p for p in problems if p.severity == ERROR]
+    if errors:
+        raise FaqError(errors)
+    return build_faq(entries, folder, print_)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot import knowledge
 from bot import matcher as matching
 
 log = logging.getLogger(__name__)
+MAX_LOGGED_PROBLEMS = 20
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Snapshot:
 
     faq: knowledge.Faq
     matcher: matching.Matcher
-    loaded_at: float
+    loaded_at: float  # time.time() of the good load; 0.0 for the empty start-up FAQ
 
 
 class Library:
@@ -43,39 +44,43 @@ class Library:
         now = time.monotonic()
         if now - self._checked_at >= self.reload_seconds:
             self._checked_at = now
-            current = self._snapshot.faq.fingerprint if self._snapshot else None
-            if knowledge.fingerprint(self.folder) != current:
+            if _fingerprint(self.folder) != self._snapshot.faq.fingerprint:
                 self.reload()
-        if self._snapshot is None:
-            raise knowledge.FaqError(self.errors)
         return self._snapshot
 
     @property
     def faq(self) -> knowledge.Faq:
+        """Return the FAQ being served (empty when no good load has happened yet)."""
         return self.snapshot.faq
 
     @property
     def matcher(self) -> matching.Matcher:
+        """Return the matcher over the FAQ being served."""
         return self.snapshot.matcher
 
     def reload(self) -> bool:
-        """Load the folder now; on failure keep serving the last good FAQ and record why."""
+        """Load the folder now; on failure keep serving the last good FAQ and record why.
+
+        With no good load yet, an empty FAQ is served: every message escalates to an
+        officer, and `errors` (read by /healthz) says why.
+        """
         with self._lock:
+            # Taken before reading, so a change made while we read is seen at the next check.
+            seen = _fingerprint(self.folder)
             try:
                 faq = knowledge.load_faq(self.folder)
             except (knowledge.FaqError, OSError) as exc:
-                problems = getattr(exc, "problems", None) or [
-                    knowledge.Problem(str(self.folder), 0, str(exc))
-                ]
-                self.errors = problems
-                # Remember the broken fingerprint so we do not re-parse it every check.
-                if self._snapshot is not None:
-                    self._snapshot = Snapshot(
-                        faq=_with_fingerprint(self._snapshot.faq, self.folder),
-                        matcher=self._snapshot.matcher,
-                        loaded_at=self._snapshot.loaded_at,
-                    )
-                log.error("FAQ not reloaded, keeping the last good one: %s", problems[0])
+                self.errors = list(
+                    getattr(exc, "problems", None)
+                    or [knowledge.Problem(str(self.folder), 0, str(exc))]
+                )
+                last = self._snapshot or self._empty()
+                # Remember the broken fingerprint so the same files are not re-parsed every check.
+                self._snapshot = replace(last, faq=replace(last.faq, fingerprint=seen))
+                kept = "the last good one" if last.loaded_at else "an empty FAQ (all to officers)"
+                log.error("FAQ not loaded, serving %s: %d problem(s)", kept, len(self.errors))
+                for problem in self.errors[:MAX_LOGGED_PROBLEMS]:
+                    log.error("FAQ problem: %s", problem)
                 return False
             self._snapshot = Snapshot(faq, matching.Matcher(faq, self.settings), time.time())
             self.errors = []
@@ -83,8 +88,13 @@ class Library:
             log.info("FAQ loaded: %d entries from %s", len(faq), self.folder)
             return True
 
+    def _empty(self) -> Snapshot:
+        faq = knowledge.build_faq([], self.folder)
+        return Snapshot(faq, matching.Matcher(faq, self.settings), loaded_at=0.0)
 
-def _with_fingerprint(faq: knowledge.Faq, folder: Path) -> knowledge.Faq:
-    from dataclasses import replace
 
-    return replace(faq, fingerprint=knowledge.fingerprint(folder))
+def _fingerprint(folder: Path) -> str:
+    try:
+        return knowledge.fingerprint(folder)
+    except OSError:
+        return ""
