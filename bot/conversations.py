@@ -103,6 +103,8 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
         options=tuple(contact.state.get("options", ())),
         ticket_number=ticket_number(ticket, prefix) if ticket else None,
         ticket_claimed=bool(ticket and ticket.state == "claimed"),
+        flow=contact.state.get("flow"),
+        flow_data=dict(contact.state.get("flow_data") or {}),
     )
     turn = dialogue.respond(inbound, state, snapshot.faq, snapshot.matcher, settings, now)
     message.meta = {**(message.meta or {}), **turn.meta}
@@ -130,9 +132,14 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
 
     if turn.options is not None:
         contact.state = {**contact.state, "options": list(turn.options)}
+    if turn.flow != dialogue.KEEP:
+        contact.state = {**contact.state, "flow": turn.flow, "flow_data": turn.flow_data or {}}
 
     number = ticket_number(ticket, prefix) if ticket else None
-    replies = tuple(r.replace(dialogue.TICKET, number or "") for r in turn.replies)
+    substitutions = {dialogue.TICKET: number or ""}
+    for effect in turn.effects:
+        substitutions.update(effect.apply(session, contact, message, now) or {})
+    replies = tuple(_substitute(r, substitutions) for r in turn.replies)
     for reply in replies:
         session.add(
             store.Message(
@@ -146,3 +153,9 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
             )
         )
     return Receipt(False, replies, message.id, number)
+
+
+def _substitute(text: str, substitutions: dict[str, str]) -> str:
+    for token, value in substitutions.items():
+        text = text.replace(token, value)
+    return text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot import matcher as matching
 from bot.hours import OfficeHours
@@ -18,6 +18,7 @@ from bot.knowledge import Entry, Faq
 from bot.messages import SMS, Inbound
 
 TICKET = "{ticket}"
+KEEP = "keep"  # Turn.flow value: leave the contact's current flow as it is
 _PLACEHOLDER = re.compile(r"\{(office_name|office_hours)\}")
 _DIGITS = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
@@ -59,6 +60,8 @@ class State:
     options: tuple[str, ...] = ()  # entry ids of the last numbered list
     ticket_number: str | None = None  # the open ticket, if any
     ticket_claimed: bool = False
+    flow: str | None = None  # a multi-step flow in progress ("pungli", "rating", …)
+    flow_data: dict = field(default_factory=dict)  # that flow's answers so far
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ class Turn:
     join_ticket: bool = False  # this message belongs to the open ticket
     close_ticket: str | None = None  # resolution, when the citizen cancels
     meta: dict = field(default_factory=dict)  # outcome, entry, score, reason (for staff)
+    flow: str | None = KEEP  # the flow to be in after this message (None ends it)
+    flow_data: dict | None = None  # the flow's data to keep (with `flow`)
+    # Side effects the service applies in the same transaction; each has
+    # apply(session, contact, message, now) -> dict of reply substitutions (or None).
+    effects: tuple = ()
 
 
 def plain(text: str) -> str:
@@ -89,25 +97,23 @@ def respond(
     now: dt.datetime,
 ) -> Turn:
     """Decide the answer to one inbound message."""
-    turn = _respond(inbound, state, faq, index, settings, now)
+    turn = _flow_turn(inbound, state, faq, index, settings, now) or _respond(
+        inbound, state, faq, index, settings, now
+    )
     if state.is_new and not _is_greeting_turn(turn):
         welcome = _menu_text(settings, inbound)
-        turn = Turn(
+        turn = replace(
+            turn,
             replies=(welcome, *turn.replies),
             options=turn.options if turn.options is not None else _menu_ids(settings, faq),
-            open_ticket=turn.open_ticket,
-            join_ticket=turn.join_ticket,
-            close_ticket=turn.close_ticket,
-            meta=turn.meta,
         )
-    return Turn(
-        replies=tuple(_for_channel(r, inbound.channel) for r in turn.replies),
-        options=turn.options,
-        open_ticket=turn.open_ticket,
-        join_ticket=turn.join_ticket,
-        close_ticket=turn.close_ticket,
-        meta=turn.meta,
-    )
+    return replace(turn, replies=tuple(_for_channel(r, inbound.channel) for r in turn.replies))
+
+
+def _flow_turn(inbound, state, faq, index, settings, now) -> Turn | None:
+    """Let the flow in progress handle the message; None when there is none."""
+    # Flows are added here by name, each a module with a pure `step` function.
+    return None
 
 
 def _respond(inbound, state, faq, index, settings, now) -> Turn:

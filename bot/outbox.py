@@ -18,6 +18,38 @@ STATUS_RANK = {
 }
 
 
+def enqueue(
+    session: Session,
+    contact: store.Contact,
+    *,
+    body: str | None = None,
+    content_sid: str | None = None,
+    content_variables: dict | None = None,
+    author: str = "officer",
+    ticket_id: int | None = None,
+    officer_id: int | None = None,
+    now=None,
+) -> store.Message:
+    """Add an outbound message and its outbox row in the caller's transaction."""
+    now = now or store.utcnow()
+    message = store.Message(
+        contact=contact,
+        ticket_id=ticket_id,
+        direction="out",
+        author=author,
+        body=body or "",
+        status="queued",
+        officer_id=officer_id,
+        meta={"content_sid": content_sid, "content_variables": content_variables}
+        if content_sid
+        else {},
+        created_at=now,
+    )
+    session.add(message)
+    session.add(store.Outbox(message=message, next_attempt_at=now, created_at=now))
+    return message
+
+
 def record_status(session: Session, sid: str, status: str, error_code: str | None) -> bool:
     """Apply a provider status to the outbound message with this SID; False if unknown."""
     message = session.scalars(
