@@ -114,7 +114,7 @@ class FaqError(Exception):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line of every mapping as `__line__`."""
+    """A safe loader that remembers each mapping's line (`__line__`) and its keys' (`__lines__`)."""
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
@@ -129,6 +129,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
         seen.add(key)
     mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=True)
     mapping["__line__"] = node.start_mark.line + 1
+    mapping["__lines__"] = {
+        key_node.value: key_node.start_mark.line + 1
+        for key_node, _ in node.value
+        if isinstance(key_node, yaml.ScalarNode)
+    }
     return mapping
 
 
@@ -168,8 +173,11 @@ def parse_text(text: str, file: str) -> tuple[list[Entry], list[Problem]]:
         return [], []
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         return [], [Problem(file, 1, "berkas harus berisi mapping dengan daftar 'entries'")]
-    extra = set(data) - {"entries", "__line__"}
-    problems = [Problem(file, 1, f"kunci tidak dikenal di tingkat atas: {k}") for k in extra]
+    extra = set(data) - {"entries", "__line__", "__lines__"}
+    problems = [
+        Problem(file, data["__lines__"].get(k, 1), f"kunci tidak dikenal di tingkat atas: {k}")
+        for k in sorted(extra, key=str)
+    ]
     entries = []
     for number, raw in enumerate(data["entries"], 1):
         if not isinstance(raw, dict):
@@ -184,11 +192,13 @@ def parse_text(text: str, file: str) -> tuple[list[Entry], list[Problem]]:
 
 def _parse_entry(raw: dict, file: str) -> tuple[Entry | None, list[Problem]]:
     line = raw.pop("__line__", 0)
+    key_lines = raw.pop("__lines__", {})
     entry_id = raw.get("id") if isinstance(raw.get("id"), str) else None
     problems: list[Problem] = []
 
     def problem(message: str, field_name: str | None = None) -> None:
-        problems.append(Problem(file, line, message, entry_id, field_name))
+        at = key_lines.get(field_name, line)  # the key's own line when it is there
+        problems.append(Problem(file, at, message, entry_id, field_name))
 
     for key in sorted(set(raw) - ALLOWED_KEYS, key=str):
         problem(f"kunci tidak dikenal: {key}", str(key))
