@@ -1,0 +1,12 @@
+"""WSGI entry point for gunicorn: `gunicorn bot.wsgi:app` (a config error is one clear line)."""
+
+import sys
+
+from bot.app import create_app
+from bot.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    print(f"Configuration error: {exc}", file=sys.stderr)
+    raise SystemExit(1) from None
