@@ -47,6 +47,41 @@ def faq_match(as_json: bool, folder: str | None) -> None:
             click.echo(f"{result.outcome:9} {text!r} -> {top}")
 
 
+@faq_cli.command("eval")
+@click.argument("cases_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--faq", "folder", type=click.Path(file_okay=False), help="FAQ folder to use.")
+@click.option(
+    "--min-right",
+    type=float,
+    default=0.92,
+    show_default=True,
+    help="Fail below this share of right results (0.92 or 92).",
+)
+@click.option(
+    "--max-wrong",
+    type=float,
+    default=0.02,
+    show_default=True,
+    help="Fail above this share of wrong answers (0.02 or 2).",
+)
+def faq_eval(cases_file: str, folder: str | None, min_right: float, max_wrong: float) -> None:
+    """Run the {text, expect} cases of CASES_FILE through the matcher; exit 1 below the goals."""
+    from bot import evaluation
+
+    index = _matcher(folder)
+    try:
+        cases = evaluation.load_cases(cases_file)
+    except evaluation.CaseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for case in evaluation.unknown_ids(index.faq, cases):
+        click.echo(f"baris {case.line}: id tidak ada di FAQ: {', '.join(case.ids)}", err=True)
+    report = evaluation.evaluate(index, cases)
+    click.echo(evaluation.format_report(report))
+    ok = evaluation.meets(report, min_right, max_wrong)
+    click.echo("Target tercapai." if ok else "Target TIDAK tercapai.")
+    sys.exit(0 if ok else 1)
+
+
 @faq_cli.command("check")
 @click.option("--json", "as_json", is_flag=True, help="One JSON report for tools.")
 @click.option("--faq", "folder", type=click.Path(file_okay=False), help="FAQ folder to use.")

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot import language
 from bot.knowledge import Entry, Faq
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Decision thresholds (from config.yaml `matcher:`)."""
+    """Decision thresholds and scoring knobs (from config.yaml `matcher:`)."""
 
     answer_threshold: float = 80.0  # best score needed to answer
     clarify_threshold: float = 65.0  # best score needed to offer a choice
     margin: float = 6.0  # best must beat the runner-up by this much to answer alone
     max_candidates: int = 3
+    unknown_word_weight: float = 1.5  # weight of a message word no FAQ entry uses
+    recall_weight: float = 0.5  # 0..1: share of the score given to covering the variant
+    typo_similarity: float = 84.0  # rapidfuzz ratio needed to read a word as a FAQ word
+    stemming: bool = True  # reduce words to their root (kelahiran -> lahir)
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -45,10 +51,12 @@ class Answer:
 
     @property
     def entry(self) -> Entry:
+        """Return the entry to answer with."""
         return self.candidate.entry
 
     @property
     def reason(self) -> str:
+        """Return why this entry was chosen."""
         return self.candidate.reason
 
 
@@ -61,6 +69,7 @@ class Clarify:
 
     @property
     def reason(self) -> str:
+        """Return the close scores, for the console."""
         return "skor berdekatan: " + ", ".join(
             f"{c.entry.id} ({c.score:.0f})" for c in self.candidates
         )
@@ -78,58 +87,184 @@ class Escalate:
 Result = Answer | Clarify | Escalate
 
 
-class Matcher:
-    """An index over one FAQ, built once per load."""
+@dataclass(frozen=True)
+class _Phrasing:
+    entry: int  # index into Matcher.entries
+    text: str
+    words: frozenset[str]
+    weight: float  # sum of the idf of its words
+    kind: str  # "pertanyaan" | "varian" | "kata kunci"
 
-    def __init__(self, faq: Faq, settings: Settings | None = None):
+
+@dataclass(frozen=True)
+class _Word:
+    stem: str  # the FAQ word it counts as ("" when unknown)
+    written: str
+    similarity: float  # 1.0, or below 1 when read through a typo
+
+
+class Matcher:
+    """An index over one FAQ, built once per load: normalised phrasings, word weights."""
+
+    def __init__(
+        self,
+        faq: Faq,
+        settings: Settings | None = None,
+        lexicon: language.Lexicon | None = None,
+    ):
         self.faq = faq
         self.settings = settings or Settings()
-        self._choices: list[str] = []
-        self._owners: list[Entry] = []
-        for entry in faq.entries:
-            for phrasing in entry.phrasings:
-                self._choices.append(phrasing.lower())
-                self._owners.append(entry)
+        self.lexicon = lexicon or language.default_lexicon()
+        self.entries: tuple[Entry, ...] = tuple(faq.entries)
+        self._phrasings: list[_Phrasing] = []
+        self._bags: list[frozenset[str]] = []
+        self._surface: dict[str, str] = {}  # written FAQ word -> its stem
+        texts: list[tuple[int, str, str, list[str]]] = []
+        for number, entry in enumerate(self.entries):
+            bag: set[str] = set()
+            sources = [(entry.question, "pertanyaan")]
+            sources += [(v, "varian") for v in entry.variants]
+            sources += [(k, "kata kunci") for k in entry.keywords]
+            for text, kind in sources:
+                stems = self._stems(text, learn=True)
+                if stems:
+                    texts.append((number, text, kind, stems))
+                    bag.update(stems)
+            self._bags.append(frozenset(bag))
+        # Words shared by many entries decide little: weight each by its rarity across entries.
+        count = len(self.entries)
+        frequency: dict[str, int] = {}
+        for bag in self._bags:
+            for word in bag:
+                frequency[word] = frequency.get(word, 0) + 1
+        self.idf = {w: math.log((count + 1) / n) for w, n in frequency.items()}
+        self._postings: dict[str, list[int]] = {}
+        for number, text, kind, stems in texts:
+            words = frozenset(stems)
+            index = len(self._phrasings)
+            self._phrasings.append(
+                _Phrasing(number, text, words, sum(self.idf[w] for w in words), kind)
+            )
+            for word in words:
+                self._postings.setdefault(word, []).append(index)
+        self._vocabulary = sorted(self._surface)
+        self._typos: dict[str, tuple[str, float]] = {}
+
+    def _stems(self, text: str, learn: bool = False) -> list[str]:
+        """Return the matchable words of a text; while indexing, remember the written forms."""
+        found = []
+        for word in language.words(text, self.lexicon):
+            stem = language.stem(word, self.lexicon) if self.settings.stemming else word
+            if learn:
+                self._surface.setdefault(word, stem)
+                self._surface.setdefault(stem, stem)
+            found.append(stem)
+        return found
+
+    def _read(self, text: str) -> list[_Word]:
+        """Return the message's words, each read as a FAQ word when it is one or a typo of one."""
+        seen: dict[str, _Word] = {}
+        for word in language.words(text, self.lexicon):
+            stem = language.stem(word, self.lexicon) if self.settings.stemming else word
+            if stem in self.idf:
+                read = _Word(stem, word, 1.0)
+            else:
+                typo, similarity = self._typo(word)
+                read = _Word(typo, word, similarity) if typo else _Word("", word, 0.0)
+            key = read.stem or "?" + word
+            if key not in seen or seen[key].similarity < read.similarity:
+                seen[key] = read
+        return list(seen.values())
+
+    def _typo(self, word: str) -> tuple[str, float]:
+        """Return the FAQ word this one is a typo of, with its similarity, or ('', 0)."""
+        if word in self._typos:
+            return self._typos[word]
+        found = ("", 0.0)
+        # Real words are not typos (paspor is not pasport), and short words are too ambiguous.
+        if len(word) >= 4 and word.isalpha() and not self.lexicon.is_word(word):
+            best = process.extractOne(
+                word,
+                self._vocabulary,
+                scorer=fuzz.ratio,
+                score_cutoff=self.settings.typo_similarity,
+            )
+            if best is not None:
+                found = (self._surface[best[0]], best[1] / 100)
+        if len(self._typos) < 100_000:
+            self._typos[word] = found
+        return found
 
     def rank(self, text: str) -> list[Candidate]:
-        """Return every entry's best score for the text, best first."""
-        best: dict[str, Candidate] = {}
-        query = text.lower().strip()
-        if not query:
+        """Return every plausible entry's score for the text (0-100), best first."""
+        read = self._read(text)
+        known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
+        unknown = [w.written for w in read if not w.stem]
+        if not known:
             return []
-        for choice, score, index in process.extract(
-            query, self._choices, scorer=fuzz.WRatio, limit=50
-        ):
-            entry = self._owners[index]
-            if entry.id not in best or best[entry.id].score < score:
-                best[entry.id] = Candidate(entry, float(score), f"mirip '{choice}'")
-        return sorted(best.values(), key=lambda c: c.score, reverse=True)
+        s = self.settings
+        # Unknown words mostly tell a story in long messages, so their weight grows slowly.
+        unknown_mass = s.unknown_word_weight * math.sqrt(len(unknown))
+        total = sum(known.values()) + unknown_mass
+        query = frozenset(known)
+        best: dict[int, tuple[float, int, frozenset[str]]] = {}
+        covered: dict[int, float] = {}
+        for index in {i for word in query for i in self._postings.get(word, ())}:
+            phrasing = self._phrasings[index]
+            shared = query & phrasing.words
+            matched = sum(known[w] for w in shared)
+            recall = matched / phrasing.weight if phrasing.weight else 0.0
+            entry = phrasing.entry
+            if entry not in covered:
+                bag_matched = sum(known[w] for w in query & self._bags[entry])
+                covered[entry] = bag_matched / total
+            precision = covered[entry]
+            score = 100 * recall**s.recall_weight * precision ** (1 - s.recall_weight)
+            if entry not in best or score > best[entry][0]:
+                best[entry] = (score, index, shared)
+        ranked = []
+        for entry, (score, index, shared) in best.items():
+            phrasing = self._phrasings[index]
+            words = ", ".join(sorted(shared, key=lambda w: -self.idf[w]))
+            reason = f"{phrasing.kind} '{phrasing.text}' (kata: {words})"
+            if unknown:
+                reason += f"; tak dikenal: {', '.join(unknown[:5])}"
+            ranked.append(Candidate(self.entries[entry], round(score, 1), reason))
+        ranked.sort(key=lambda c: (-c.score, c.entry.id))
+        return ranked
 
     def match(self, text: str) -> Result:
-        """Decide what to do with a message."""
+        """Decide what to do with a message: answer, offer a choice, or escalate."""
         s = self.settings
-        ranked = self.rank(text)[: s.max_candidates]
-        if not ranked or ranked[0].score < s.clarify_threshold:
-            return Escalate(tuple(ranked), "tidak ada entri yang cukup mirip")
+        ranked = self.rank(text)
+        top3 = tuple(ranked[: s.max_candidates])
+        if not ranked:
+            return Escalate((), "tidak ada kata yang dikenal FAQ")
         top = ranked[0]
+        if top.score < s.clarify_threshold:
+            return Escalate(
+                top3, f"skor tertinggi {top.score:.0f} di bawah ambang {s.clarify_threshold:.0f}"
+            )
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         if top.score >= s.answer_threshold and top.score - runner_up >= s.margin:
-            return Answer(top, tuple(ranked))
-        close = tuple(c for c in ranked if top.score - c.score < s.margin * 2)
-        if len(close) == 1:
-            return Escalate(tuple(ranked), "skor di bawah ambang jawab")
+            return Answer(top, top3)
+        close = tuple(
+            c for c in top3 if c.score >= s.clarify_threshold and top.score - c.score < s.margin
+        )
         return Clarify(close)
 
 
 def to_json(text: str, result: Result) -> dict:
     """Return the `faq match --json` object for one message (the DESIGN.md contract)."""
-    top = result.candidate if isinstance(result, Answer) else None
+    if isinstance(result, Answer):
+        top_id, score = result.entry.id, result.candidate.score
+    else:
+        top_id = None
+        score = result.candidates[0].score if result.candidates else 0.0
     return {
         "text": text,
         "outcome": result.outcome,
-        "id": top.entry.id if top else None,
-        "score": round(top.score, 1) if top else (
-            round(result.candidates[0].score, 1) if result.candidates else 0.0
-        ),
+        "id": top_id,
+        "score": round(score, 1),
         "candidates": [c.entry.id for c in result.candidates],
     }

@@ -1,0 +1,367 @@
+"""Normalise informal Indonesian (slang, Palembang dialect, money, affixes) into words to match."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+# Applied in this order; the first table that knows a word decides.
+WORD_TABLES = ("domain.tsv", "palembang.tsv", "slang.tsv", "indocollex.tsv")
+MONEY = "uang"  # what an amount of money becomes ("50rb" -> uang)
+
+_TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+_REPEAT = re.compile(r"(\w)\1{2,}")
+_DIGIT_REDUP = re.compile(r"^([a-z]{3,})2$")
+
+_UNITS = {
+    "se": 1,
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+    "delapan": 8,
+    "sembilan": 9,
+    "sepuluh": 10,
+    "sebelas": 11,
+    "seratus": 100,
+}
+_TENS = {"belas": None, "puluh": 10, "ratus": 100}
+_SCALE = {"ribu": 1_000, "rebu": 1_000, "rb": 1_000, "k": 1_000, "juta": 1_000_000, "jt": 1_000_000}
+_NUMBER_WORD = (
+    r"(?:satu|dua|tiga|empat|lima|enam|tujuh|delapan|sembilan|sepuluh|sebelas|seratus|se)"
+)
+_MONEY_PATTERNS = (
+    # Rp 50.000 / rp50rb / Rp. 1,5 juta
+    re.compile(
+        r"\brp\.?\s*(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)(?:,-)?\s*(rb|ribu|rebu|k|jt|juta)?\b"
+    ),
+    # 50rb / 150 ribu / 1,5jt / 100k
+    re.compile(r"\b(\d+(?:[.,]\d+)?)\s*(rb|ribu|rebu|k|jt|juta)\b"),
+    # 50.000 (thousands separators make it money, not a date or a count)
+    re.compile(r"\b(\d{1,3}(?:\.\d{3})+)(?:,-)?(?!\d)()"),
+    # seratus ribu / dua ratus lima puluh ribu / sejuta
+    re.compile(
+        rf"\b((?:{_NUMBER_WORD}\s*(?:belas|puluh|ratus)?\s*)+)(ribu|rebu|rb|juta|jt)\b"
+        r"|\b(seribu|sejuta)\b"
+    ),
+)
+
+
+class Lexicon:
+    """The word tables, loaded once: word and phrase maps, fillers, protected stems."""
+
+    def __init__(
+        self,
+        words: dict[str, tuple[str, ...]],
+        phrases: dict[tuple[str, ...], tuple[str, ...]],
+        fillers: frozenset[str],
+        stems: dict[str, str],
+        roots: frozenset[str],
+    ):
+        self.words = words
+        self.phrases = phrases
+        self.max_phrase = max((len(k) for k in phrases), default=1)
+        self.fillers = fillers
+        self.stems = stems
+        self.roots = roots
+        self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
+        self.known = roots | frozenset(words) | frozenset(t for v in words.values() for t in v)
+        self._word_cache: dict[str, tuple[str, ...]] = {}
+        self._stem_cache: dict[str, str] = {}
+        self._stemmer = _sastrawi()
+
+    def is_word(self, word: str) -> bool:
+        """Return True if the word is a known root or lexicon word (not a typo)."""
+        return word in self.known
+
+
+def _read_table(path: Path) -> Iterable[tuple[str, str]]:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        informal, _, formal = line.partition("\t")
+        informal, formal = informal.strip().lower(), formal.strip().strip('"').lower()
+        if informal == "informal" and formal == "formal":  # IndoCollex header
+            continue
+        yield informal, formal
+
+
+def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> Lexicon:
+    """Read the lexicon tables of a folder (see bot/lexicon/README.md)."""
+    folder = Path(folder)
+    raw_words: dict[str, tuple[str, ...]] = {}
+    raw_phrases: dict[str, tuple[str, ...]] = {}
+    for name in WORD_TABLES:
+        path = folder / name
+        if not path.exists():
+            continue
+        domain = name == "domain.tsv"
+        for informal, formal in _read_table(path):
+            if not formal:
+                continue
+            # A domain value is one unit ("kartu keluarga"); other values are plain words.
+            value = (formal,) if domain else _split_value(formal)
+            target = raw_phrases if " " in informal else raw_words
+            target.setdefault(informal, value)
+    fillers: frozenset[str] = frozenset()
+    if (folder / "fillers.txt").exists():
+        fillers = frozenset(w for w, _ in _read_table(folder / "fillers.txt"))
+    stems = {}
+    if (folder / "stems.tsv").exists():
+        stems = {w: (s or w) for w, s in _read_table(folder / "stems.tsv")}
+    roots = _sastrawi_roots() if stemmer else frozenset()
+    lexicon = Lexicon(raw_words, {}, fillers, stems, roots)
+    if not stemmer:
+        lexicon._stemmer = None
+    # Phrase keys are written the way people write; compare them in normal form.
+    phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for informal, value in raw_phrases.items():
+        key = tuple(t for w in _TOKEN.findall(informal) for t in _word(lexicon, w))
+        if len(key) > 1:
+            phrases.setdefault(key, value)
+    lexicon.phrases = phrases
+    lexicon.max_phrase = max((len(k) for k in phrases), default=1)
+    return lexicon
+
+
+def _split_value(formal: str) -> tuple[str, ...]:
+    """Split a dictionary value into words; anak-anak becomes two words, as written ones do."""
+    out: list[str] = []
+    for word in formal.split():
+        first, _, second = word.partition("-")
+        out.extend([first, first] if second == first else [p for p in word.split("-") if p])
+    return tuple(out)
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    """Return the shipped lexicon, loaded on first use and kept for the process."""
+    return load_lexicon()
+
+
+@cache
+def _sastrawi():
+    from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+    from Sastrawi.Stemmer.Stemmer import Stemmer
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return Stemmer(ArrayDictionary(StemmerFactory().get_words()))
+
+
+@cache
+def _sastrawi_roots() -> frozenset[str]:
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    return frozenset(w.strip() for w in StemmerFactory().get_words() if w.strip())
+
+
+def clean(text: str) -> str:
+    """Lower-case the text, unify Unicode forms and turn amounts of money into 'uang'."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    for pattern in _MONEY_PATTERNS:
+        text = pattern.sub(f" {MONEY} ", text)
+    return text
+
+
+def find_amounts(text: str) -> list[int]:
+    """Return the amounts of money (in rupiah) written in a message, in order."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    found: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _MONEY_PATTERNS:
+        for match in pattern.finditer(text):
+            span = match.span()
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            value = _amount(match)
+            if value is not None:
+                taken.append(span)
+                found.append((span[0], value))
+    return [value for _, value in sorted(found)]
+
+
+def _amount(match: re.Match) -> int | None:
+    groups = [g for g in match.groups() if g is not None]
+    if not groups:
+        return None
+    if groups[0] in ("seribu", "sejuta"):
+        return 1_000 if groups[0] == "seribu" else 1_000_000
+    number, scale = groups[0].strip(), (groups[1] if len(groups) > 1 else "")
+    multiplier = _SCALE.get(scale, 1)
+    if number[0].isdigit():
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", number):
+            value = float(re.sub(r"[.,]", "", number))
+        else:
+            value = float(number.replace(",", "."))
+        return round(value * multiplier)
+    return _spelled_number(number) * multiplier
+
+
+def _spelled_number(words: str) -> int:
+    """Turn 'dua ratus lima puluh' into 250 (numbers below a thousand)."""
+    total, current = 0, 0
+    for word in re.findall(r"seratus|sepuluh|sebelas|se|[a-z]+", words):
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word == "belas":
+            current += 10
+        elif word in _TENS:
+            total += max(current, 1) * _TENS[word]
+            current = 0
+    return total + current or 1
+
+
+def _lookup(lexicon: Lexicon, word: str) -> tuple[str, ...] | None:
+    return lexicon.words.get(word)
+
+
+def _word(lexicon: Lexicon, raw: str) -> tuple[str, ...]:
+    """Normalise one written word into zero or more words (cached per lexicon)."""
+    cached = lexicon._word_cache.get(raw)
+    if cached is None:
+        cached = _normalise_word(lexicon, raw, depth=0)
+        if len(lexicon._word_cache) < 200_000:
+            lexicon._word_cache[raw] = cached
+    return cached
+
+
+def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
+    if depth > 4:
+        return (word,)
+    if word in lexicon.fillers:
+        return ()
+    found = _lookup(lexicon, word)
+    if found is not None:
+        return tuple(w for w in found if w not in lexicon.fillers)
+    again = lambda w: _normalise_word(lexicon, w, depth + 1)  # noqa: E731
+    if "'" in word:
+        return again(word.replace("'", ""))
+    if "-" in word:
+        first, _, second = word.partition("-")
+        # anak-anak, surat-suratnya: reduplication keeps the word twice (plural).
+        if second == first or second.removesuffix("nya") == first:
+            return again(first) * 2
+        return again(first) + again(second)
+    redup = _DIGIT_REDUP.match(word)
+    if redup:  # selesai2 -> selesai selesai
+        return again(redup.group(1)) * 2
+    if _REPEAT.search(word):
+        return again(_collapse_repeats(lexicon, word))
+    if word.endswith("nyo") and len(word) > 5:  # Palembang: ngurusnyo -> ngurusnya
+        return again(word[:-3] + "nya")
+    for suffix in ("nya", "ku", "mu"):  # possessives: ktpnya, aktaku
+        base = word.removesuffix(suffix)
+        long_enough = len(base) >= (2 if suffix == "nya" else 3)
+        if base != word and long_enough and (_lookup(lexicon, base) or base in lexicon.roots):
+            return again(base)
+    if word.endswith("o") and word not in lexicon.roots and (word[:-1] + "a") in lexicon.roots:
+        return (word[:-1] + "a",)  # Palembang -o for -a: samo -> sama
+    return (word,)
+
+
+def _collapse_repeats(lexicon: Lexicon, word: str) -> str:
+    """Shorten stretched letters (tolongggg, maaaf), preferring a known word."""
+    single = _REPEAT.sub(r"\1", word)
+    double = _REPEAT.sub(r"\1\1", word)
+    for candidate in (single, double):
+        if lexicon.is_word(candidate):
+            return candidate
+    return single
+
+
+def words(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems)."""
+    lexicon = lexicon or default_lexicon()
+    out: list[str] = []
+    for raw in _TOKEN.findall(clean(text)):
+        out.extend(_word(lexicon, raw))
+    return _merge_phrases(lexicon, out)
+
+
+def _merge_phrases(lexicon: Lexicon, found: list[str]) -> list[str]:
+    if not lexicon.phrases:
+        return found
+    out: list[str] = []
+    i = 0
+    while i < len(found):
+        for size in range(min(lexicon.max_phrase, len(found) - i), 1, -1):
+            value = lexicon.phrases.get(tuple(found[i : i + size]))
+            if value is not None:
+                out.extend(value)
+                i += size
+                break
+        else:
+            out.append(found[i])
+            i += 1
+    return out
+
+
+def stem(word: str, lexicon: Lexicon | None = None) -> str:
+    """Return the stem of a normalised word; domain words and protected stems stay whole."""
+    lexicon = lexicon or default_lexicon()
+    cached = lexicon._stem_cache.get(word)
+    if cached is None:
+        cached = _stem(lexicon, word)
+        if len(lexicon._stem_cache) < 200_000:
+            lexicon._stem_cache[word] = cached
+    return cached
+
+
+def _stem(lexicon: Lexicon, word: str) -> str:
+    if word in lexicon.stems:
+        return lexicon.stems[word]
+    if " " in word or word in lexicon.units or lexicon._stemmer is None or not word.isalpha():
+        return word
+    stemmed = lexicon._stemmer.stem_word(word)
+    if stemmed != word or word in lexicon.roots:
+        return lexicon.stems.get(stemmed, stemmed)
+    # Informal affixes the stemmer does not know: ngurus, nyetak, benerin, urusin.
+    for candidate in _informal_bases(word):
+        if candidate in lexicon.roots:
+            return candidate
+        deeper = lexicon._stemmer.stem_word(candidate)
+        if deeper in lexicon.roots and deeper != candidate:
+            return deeper
+    return word
+
+
+def _informal_bases(word: str) -> list[str]:
+    bases = []
+    stems = [word]
+    for suffix in ("nya", "in", "kan"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stems.append(word[: -len(suffix)])
+    for base in stems:
+        bases.append(base)
+        if base.startswith("nge") and len(base) > 5:
+            bases.append(base[3:])
+        if base.startswith("ng") and len(base) > 4 and base[2] in "aeiou":
+            bases.append(base[2:])
+            bases.append("k" + base[2:])
+        if base.startswith("ny") and len(base) > 4 and base[2] in "aeiou":
+            bases.append("c" + base[2:])
+            bases.append("s" + base[2:])
+        if base.startswith("di") and len(base) > 4:
+            bases.append(base[2:])
+    return bases[1:]
+
+
+def tokens(text: str, lexicon: Lexicon | None = None, *, stemmed: bool = True) -> list[str]:
+    """Return the words to match: normalised, fillers dropped, and stemmed unless told not to."""
+    lexicon = lexicon or default_lexicon()
+    found = words(text, lexicon)
+    if not stemmed:
+        return found
+    return [stem(w, lexicon) for w in found]
+
+
+def normalize(text: str, lexicon: Lexicon | None = None, *, stemmed: bool = False) -> str:
+    """Return the normal form of a message as one string of words."""
+    return " ".join(tokens(text, lexicon, stemmed=stemmed))
