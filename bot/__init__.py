@@ -1,5 +1,5 @@
-"""Dukcapil helpdesk: a WhatsApp/SMS helpdesk for civil registration offices."""
+"""Dukcapil helpdesk: a WhatsApp/SMS helpdesk for civil registration offices.
 
-from bot.app import create_app
-
-__all__ = ["create_app"]
+The package imports nothing on its own, so the pure core (language, matcher, dialogue)
+can be used without Flask; the app lives in bot.app.
+"""

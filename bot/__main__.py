@@ -1,4 +1,4 @@
-"""`python -m bot …`: the same commands as `flask --app bot …`."""
+"""`python -m bot …`: the same commands as `flask --app bot.app …`."""
 
 import sys
 

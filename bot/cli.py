@@ -1,4 +1,4 @@
-"""Command-line commands (`python -m bot …` or `flask --app bot …`), thin click wrappers."""
+"""Command-line commands (`python -m bot …` or `flask --app bot.app …`), thin click wrappers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from bot import knowledge
 from bot import matcher as matching
@@ -127,6 +127,7 @@ def _safe_url(url: str) -> str:
 
 
 @click.command("dev-setup")
+@with_appcontext
 def dev_setup() -> None:
     """Prepare a local run: migrate, and create the demo accounts and print their logins."""
     from bot import accounts
@@ -151,6 +152,7 @@ def dev_setup() -> None:
 @click.command("chat")
 @click.option("--number", default="+6281200000009", help="The citizen's number to simulate.")
 @click.option("--sms", is_flag=True, help="Simulate SMS instead of WhatsApp.")
+@with_appcontext
 def chat(number: str, sms: bool) -> None:
     """Chat with the bot in the terminal as a citizen (same dialogue and storage)."""
     import uuid

@@ -65,6 +65,7 @@ def from_environment(env: dict | None = None, instance_dir: Path | None = None) 
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
         "TWILIO_AUTH_TOKEN": pick("TWILIO_AUTH_TOKEN", None),
         "SESSION_COOKIE_SECURE": production,
+        "SIMULATOR_ENABLED": env.get("SIMULATOR_ENABLED", "").lower() in ("1", "true", "yes"),
         "DEV_DEFAULTS": dev_defaults,
     }
 

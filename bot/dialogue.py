@@ -14,12 +14,12 @@ from dataclasses import dataclass, field, replace
 
 from bot import matcher as matching
 from bot.hours import OfficeHours
-from bot.knowledge import Entry, Faq
+from bot.knowledge import PLACEHOLDERS, Entry, Faq
 from bot.messages import SMS, Inbound
 
 TICKET = "{ticket}"
 KEEP = "keep"  # Turn.flow value: leave the contact's current flow as it is
-_PLACEHOLDER = re.compile(r"\{(office_name|office_hours)\}")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(sorted(PLACEHOLDERS)) + r")\}")
 _DIGITS = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
 
 
@@ -231,7 +231,7 @@ def fill_placeholders(answer: str, settings: Settings) -> str:
         "office_name": settings.office_name,
         "office_hours": settings.hours.describe(settings.texts["weekdays"]),
     }
-    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], answer)
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), answer)
 
 
 def _menu_ids(settings: Settings, faq: Faq) -> tuple[str, ...]:
