@@ -56,8 +56,11 @@ def receive(
             log.info("duplicate message %s dropped", inbound.provider_sid)
             return Receipt(duplicate=True)
         # A first contact created twice at once: the other transaction won; try again.
-        log.warning("retrying message from %s after a conflict: %s",
-                    mask_number(inbound.sender), exc.__class__.__name__)
+        log.warning(
+            "retrying message from %s after a conflict: %s",
+            mask_number(inbound.sender),
+            exc.__class__.__name__,
+        )
         with db.session() as session:
             return _receive(session, snapshot, settings, inbound, ticket_prefix, now)
 

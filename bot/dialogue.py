@@ -123,21 +123,29 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
 
     if command == "cancel":
         if state.ticket_number:
-            return Turn((texts["cancelled"],), options=(), close_ticket="dibatalkan oleh warga",
-                        meta={"outcome": "command", "command": "cancel"})
-        return Turn((texts["nothing_to_cancel"],), options=(),
-                    meta={"outcome": "command", "command": "cancel"})
+            return Turn(
+                (texts["cancelled"],),
+                options=(),
+                close_ticket="dibatalkan oleh warga",
+                meta={"outcome": "command", "command": "cancel"},
+            )
+        return Turn(
+            (texts["nothing_to_cancel"],),
+            options=(),
+            meta={"outcome": "command", "command": "cancel"},
+        )
 
     if state.ticket_number and state.ticket_claimed:
         # An officer owns the conversation: the bot stays quiet and the officer reads it.
         return Turn(join_ticket=True, meta={"outcome": "to_officer"})
 
     if not inbound.body.strip():
-        reply = texts["location_only"] if inbound.latitude is not None else (
-            texts["media_only"] if inbound.media else texts["empty_message"]
+        reply = (
+            texts["location_only"]
+            if inbound.latitude is not None
+            else (texts["media_only"] if inbound.media else texts["empty_message"])
         )
-        return Turn((reply,), join_ticket=bool(state.ticket_number),
-                    meta={"outcome": "no_text"})
+        return Turn((reply,), join_ticket=bool(state.ticket_number), meta={"outcome": "no_text"})
 
     if command == "menu":
         return _menu_turn(settings, faq, inbound, {"outcome": "command", "command": "menu"})
@@ -147,29 +155,52 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
         number = int(choice.group(1))
         if 1 <= number <= len(state.options) and faq.get(state.options[number - 1]):
             entry = faq.get(state.options[number - 1])
-            return _entry_turn(entry, state, settings, faq, inbound, now,
-                               {"outcome": "choice", "entry": entry.id})
-        return Turn((texts["bad_choice"].format(first=1, last=len(state.options)),),
-                    meta={"outcome": "bad_choice"})
+            return _entry_turn(
+                entry, state, settings, faq, inbound, now, {"outcome": "choice", "entry": entry.id}
+            )
+        return Turn(
+            (texts["bad_choice"].format(first=1, last=len(state.options)),),
+            meta={"outcome": "bad_choice"},
+        )
 
     if state.ticket_number:
-        return Turn((texts["ticket_added"].replace("{ticket}", TICKET),), join_ticket=True,
-                    meta={"outcome": "to_officer"})
+        return Turn(
+            (texts["ticket_added"].replace("{ticket}", TICKET),),
+            join_ticket=True,
+            meta={"outcome": "to_officer"},
+        )
 
     if command == "human":
-        return _open(texts["handoff_opened"], "handoff", settings, now,
-                     {"outcome": "command", "command": "human"})
+        return _open(
+            texts["handoff_opened"],
+            "handoff",
+            settings,
+            now,
+            {"outcome": "command", "command": "human"},
+        )
 
     if inbound.truncated or len(inbound.body) > settings.max_body_chars:
-        return _open(texts["too_long"] + "\n" + texts["ticket_opened"], "too_long", settings,
-                     now, {"outcome": "escalate", "reason": "pesan sangat panjang"})
+        return _open(
+            texts["too_long"] + "\n" + texts["ticket_opened"],
+            "too_long",
+            settings,
+            now,
+            {"outcome": "escalate", "reason": "pesan sangat panjang"},
+        )
 
     text = inbound.body[: settings.max_body_chars]
     if command == "report":
         entry = _report_entry(faq)
         if entry:
-            return _entry_turn(entry, state, settings, faq, inbound, now,
-                               {"outcome": "command", "command": "report", "entry": entry.id})
+            return _entry_turn(
+                entry,
+                state,
+                settings,
+                faq,
+                inbound,
+                now,
+                {"outcome": "command", "command": "report", "entry": entry.id},
+            )
 
     result = index.match(text)
     meta = _match_meta(result)
@@ -182,8 +213,9 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
             for i, c in enumerate(result.candidates, 1)
         ]
         lines.append(texts["clarify_footer"])
-        return Turn(("\n".join(lines),), options=tuple(c.entry.id for c in result.candidates),
-                    meta=meta)
+        return Turn(
+            ("\n".join(lines),), options=tuple(c.entry.id for c in result.candidates), meta=meta
+        )
     return _open(texts["ticket_opened"], "escalated", settings, now, meta)
 
 
@@ -201,8 +233,11 @@ def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
     answer = fill_placeholders(entry.answer, settings)
     if entry.action == "handoff":
         if state.ticket_number:
-            return Turn((answer, texts["ticket_added"].replace("{ticket}", TICKET)),
-                        join_ticket=True, meta=meta)
+            return Turn(
+                (answer, texts["ticket_added"].replace("{ticket}", TICKET)),
+                join_ticket=True,
+                meta=meta,
+            )
         return _open(texts["handoff_opened"], "handoff", settings, now, meta, first=answer)
     return Turn((answer + "\n\n" + texts["answer_footer"],), meta=meta)
 

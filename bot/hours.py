@@ -18,7 +18,7 @@ class OfficeHours:
 
     @classmethod
     def from_config(cls, office: dict) -> OfficeHours:
-        """Build from config.yaml's `office:` section (`timezone`, `hours: {mon: "08:00-15:00"}`)."""
+        """Build from config.yaml's `office:` section (timezone, hours per weekday)."""
         windows = {}
         for day, span in (office.get("hours") or {}).items():
             start, end = (dt.time.fromisoformat(part.strip()) for part in span.split("-"))

@@ -123,8 +123,9 @@ def test_simulator_post_without_csrf_token_is_refused(client, helpdesk):
 def test_simulator_rejects_a_bad_number(client):
     page = client.get("/simulator").get_data(as_text=True)
     token = page.split('name="csrf-token" content="')[1].split('"')[0]
-    response = client.post("/simulator/send", json={"number": "abc", "text": "x"},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/simulator/send", json={"number": "abc", "text": "x"}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 400
 
 

@@ -20,15 +20,24 @@ ENTRIES = {
     e.id: e
     for e in [
         Entry("salam", "Halo", ("halo", "hai"), "(menu)"),
-        Entry("ektp-rekam", "Syarat rekam KTP-el?", ("syarat ktp",),
-              "*Syarat KTP-el*: bawa KK."),
+        Entry("ektp-rekam", "Syarat rekam KTP-el?", ("syarat ktp",), "*Syarat KTP-el*: bawa KK."),
         Entry("ektp-hilang", "KTP-el hilang?", ("ktp hilang",), "Bawa surat kehilangan."),
         Entry("biaya", "Berapa biayanya?", ("bayar berapa",), "Semua *GRATIS*."),
         Entry("jam-layanan", "Jam buka?", ("jam buka",), "{office_name} buka:\n{office_hours}"),
-        Entry("cek-status", "Dokumen saya sudah jadi?", ("sudah jadi",),
-              "Petugas akan memeriksa.", action="handoff"),
-        Entry("lapor-pungli", "Lapor pungli", ("lapor pungli",), "Laporkan di LAPOR!",
-              action="report_pungli"),
+        Entry(
+            "cek-status",
+            "Dokumen saya sudah jadi?",
+            ("sudah jadi",),
+            "Petugas akan memeriksa.",
+            action="handoff",
+        ),
+        Entry(
+            "lapor-pungli",
+            "Lapor pungli",
+            ("lapor pungli",),
+            "Laporkan di LAPOR!",
+            action="report_pungli",
+        ),
     ]
 }
 FAQ = Faq(entries=tuple(ENTRIES.values()))
@@ -62,8 +71,9 @@ def settings() -> dialogue.Settings:
 
 def say(text, settings, state=None, results=None, now=TUESDAY_10, channel=WHATSAPP, **inbound):
     index = FakeMatcher(results)
-    message = Inbound(channel=channel, sender="+6281234567890", recipient="+62811",
-                      body=text, **inbound)
+    message = Inbound(
+        channel=channel, sender="+6281234567890", recipient="+62811", body=text, **inbound
+    )
     return dialogue.respond(message, state or dialogue.State(), FAQ, index, settings, now)
 
 
@@ -83,16 +93,21 @@ def test_menu_options_only_name_entries_that_exist(settings):
 
 
 def test_first_contact_gets_welcome_then_the_answer(settings):
-    turn = say("syarat ktp", settings, state=dialogue.State(is_new=True),
-               results={"syarat ktp": answer("ektp-rekam")})
+    turn = say(
+        "syarat ktp",
+        settings,
+        state=dialogue.State(is_new=True),
+        results={"syarat ktp": answer("ektp-rekam")},
+    )
     assert len(turn.replies) == 2
     assert "Selamat datang" in turn.replies[0]
     assert "Syarat KTP-el" in turn.replies[1]
 
 
 def test_first_contact_greeting_is_welcomed_once(settings):
-    turn = say("halo", settings, state=dialogue.State(is_new=True),
-               results={"halo": answer("salam")})
+    turn = say(
+        "halo", settings, state=dialogue.State(is_new=True), results={"halo": answer("salam")}
+    )
     assert len(turn.replies) == 1
 
 
@@ -243,7 +258,9 @@ def test_dialogue_module_imports_neither_flask_nor_twilio():
     import subprocess
     import sys
 
-    code = ("import sys, bot.dialogue, bot.matcher, bot.knowledge, bot.hours;"
-            "print(any(m.split('.')[0] in ('flask', 'twilio') for m in sys.modules))")
+    code = (
+        "import sys, bot.dialogue, bot.matcher, bot.knowledge, bot.hours;"
+        "print(any(m.split('.')[0] in ('flask', 'twilio') for m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

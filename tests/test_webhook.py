@@ -38,7 +38,9 @@ def test_signed_whatsapp_message_is_stored_and_answered(client, helpdesk):
         assert (contact.channel, contact.number) == ("whatsapp", "+6281234567890")
         assert contact.profile_name == "Siti Aminah"
         assert contact.last_inbound_at is not None
-        message = session.scalars(select(store.Message).where(store.Message.direction == "in")).one()
+        message = session.scalars(
+            select(store.Message).where(store.Message.direction == "in")
+        ).one()
         assert message.provider_sid == form["MessageSid"]
         assert message.body == form["Body"]
         assert message.raw["WaId"] == "6281234567890"
@@ -98,14 +100,13 @@ def test_tampered_body_is_refused(client, helpdesk):
 def test_https_proxy_forwarding_plain_http_validates_against_public_url(client, helpdesk):
     """Twilio signs https://public/...; the app sees http://internal/... behind the proxy."""
     form = payload("whatsapp_text")
-    response = post_signed(
-        client, PATH, form, base_url="http://10.0.0.5:8000", url=PUBLIC + PATH
-    )
+    response = post_signed(client, PATH, form, base_url="http://10.0.0.5:8000", url=PUBLIC + PATH)
     assert response.status_code == 200
     # Signed for the URL the app sees locally instead of the public one: refused.
     form = payload("whatsapp_text", MessageSid="SMother", SmsMessageSid="SMother")
-    local = post_signed(client, PATH, form, base_url="http://10.0.0.5:8000",
-                        url="http://10.0.0.5:8000" + PATH)
+    local = post_signed(
+        client, PATH, form, base_url="http://10.0.0.5:8000", url="http://10.0.0.5:8000" + PATH
+    )
     assert local.status_code == 403
 
 
@@ -179,8 +180,13 @@ def test_many_first_messages_from_one_new_number_at_once_are_all_kept(app, helpd
     codes = []
 
     def deliver(i):
-        form = payload("whatsapp_text", MessageSid=f"SMrace{i}", SmsMessageSid=f"SMrace{i}",
-                       SmsSid=f"SMrace{i}", Body=f"pesan ke-{i}")
+        form = payload(
+            "whatsapp_text",
+            MessageSid=f"SMrace{i}",
+            SmsMessageSid=f"SMrace{i}",
+            SmsSid=f"SMrace{i}",
+            Body=f"pesan ke-{i}",
+        )
         client = app.test_client()
         barrier.wait()
         codes.append(post_signed(client, PATH, form).status_code)
@@ -204,8 +210,9 @@ def test_media_only_message_gets_friendly_reply_and_is_kept(client, helpdesk):
     assert "lampiran Anda sudah kami terima" in response.get_data(as_text=True)
     (message,) = inbound_messages(helpdesk)
     assert message.body == ""
-    assert message.media == [{"url": payload("whatsapp_media")["MediaUrl0"],
-                              "content_type": "image/webp"}]
+    assert message.media == [
+        {"url": payload("whatsapp_media")["MediaUrl0"], "content_type": "image/webp"}
+    ]
 
 
 def test_voice_note_is_kept_with_its_media(client, helpdesk):
@@ -270,7 +277,9 @@ def test_invalid_utf8_bytes_are_replaced_not_fatal(client, helpdesk):
     # Werkzeug keeps undecodable escapes as text; the signature covers that text.
     decoded = payload("whatsapp_text", Body="ktp %ED%A0%BD hilang")
     response = client.post(
-        PATH, data=raw, content_type="application/x-www-form-urlencoded",
+        PATH,
+        data=raw,
+        content_type="application/x-www-form-urlencoded",
         headers={"X-Twilio-Signature": sign(PUBLIC + PATH, decoded)},
     )
     assert response.status_code == 200
@@ -300,8 +309,7 @@ def test_signed_request_missing_required_fields_is_400_and_kept(client, helpdesk
 
 
 def test_non_form_content_type_is_400(client, helpdesk):
-    response = client.post(PATH, json=payload("whatsapp_text"),
-                           headers={"X-Twilio-Signature": "x"})
+    response = client.post(PATH, json=payload("whatsapp_text"), headers={"X-Twilio-Signature": "x"})
     assert response.status_code == 400
     assert count(helpdesk, store.Message) == 0
 

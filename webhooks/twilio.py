@@ -49,8 +49,9 @@ def verify_signature() -> None:
     token = current_app.config.get("TWILIO_AUTH_TOKEN")
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
-        log.warning("webhook refused: %s", "no auth token configured" if not token else
-                    "no signature")
+        log.warning(
+            "webhook refused: %s", "no auth token configured" if not token else "no signature"
+        )
         abort(403)
     if not RequestValidator(token).validate(public_url(), request.form, signature):
         log.warning("webhook refused: wrong signature for %s", public_url())
@@ -120,17 +121,28 @@ def inbound():
         message = parse_inbound(request.form, helpdesk.settings.max_body_chars)
     except BadRequest as exc:
         with helpdesk.store.session() as session:
-            session.add(store.DeadLetter(path=request.path, reason=str(exc),
-                                         payload={k: clean_text(v)[:20000]
-                                                  for k, v in request.form.items()}))
+            session.add(
+                store.DeadLetter(
+                    path=request.path,
+                    reason=str(exc),
+                    payload={k: clean_text(v)[:20000] for k, v in request.form.items()},
+                )
+            )
         log.warning("webhook request kept as dead letter: %s", exc)
         abort(400)
     receipt = conversations.receive(
-        helpdesk.store, helpdesk.library, helpdesk.settings, message,
+        helpdesk.store,
+        helpdesk.library,
+        helpdesk.settings,
+        message,
         ticket_prefix=helpdesk.ticket_prefix,
     )
-    log.info("inbound %s from %s: %s", message.channel, mask_number(message.sender),
-             "duplicate" if receipt.duplicate else f"{len(receipt.replies)} replies")
+    log.info(
+        "inbound %s from %s: %s",
+        message.channel,
+        mask_number(message.sender),
+        "duplicate" if receipt.duplicate else f"{len(receipt.replies)} replies",
+    )
     return twiml(receipt.replies)
 
 

@@ -11,8 +11,14 @@ from sqlalchemy import select
 from bot import conversations, store
 from bot.messages import SMS, WHATSAPP, Inbound
 
-bp = Blueprint("simulator", __name__, url_prefix="/simulator", template_folder="templates",
-               static_folder="static", static_url_path="/simulator-static")
+bp = Blueprint(
+    "simulator",
+    __name__,
+    url_prefix="/simulator",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/simulator-static",
+)
 SIMULATOR_NUMBER = "+620000000000"
 _NUMBER = re.compile(r"^\+?\d{6,15}$")
 
@@ -71,13 +77,25 @@ def messages():
     helpdesk = current_app.extensions["helpdesk"]
     with helpdesk.store.session() as session:
         contact = store.find_contact(session, channel, number)
-        rows = [] if contact is None else session.scalars(
-            select(store.Message)
-            .where(store.Message.contact_id == contact.id, store.Message.kind == "message")
-            .order_by(store.Message.id)
-        ).all()
-        return jsonify(messages=[
-            {"id": m.id, "direction": m.direction, "author": m.author, "body": m.body,
-             "status": m.status, "at": m.created_at.isoformat()}
-            for m in rows
-        ])
+        rows = (
+            []
+            if contact is None
+            else session.scalars(
+                select(store.Message)
+                .where(store.Message.contact_id == contact.id, store.Message.kind == "message")
+                .order_by(store.Message.id)
+            ).all()
+        )
+        return jsonify(
+            messages=[
+                {
+                    "id": m.id,
+                    "direction": m.direction,
+                    "author": m.author,
+                    "body": m.body,
+                    "status": m.status,
+                    "at": m.created_at.isoformat(),
+                }
+                for m in rows
+            ]
+        )
