@@ -169,10 +169,17 @@ def chat(number: str, sms: bool) -> None:
             click.echo()
             return
         receipt = conversations.receive(
-            helpdesk.store, helpdesk.library, helpdesk.settings,
-            Inbound(channel=SMS if sms else WHATSAPP, sender=number, recipient="+620000000000",
-                    body=text, provider_sid=f"CLI{uuid.uuid4().hex}",
-                    truncated=len(text) > helpdesk.settings.max_body_chars),
+            helpdesk.store,
+            helpdesk.library,
+            helpdesk.settings,
+            Inbound(
+                channel=SMS if sms else WHATSAPP,
+                sender=number,
+                recipient="+620000000000",
+                body=text,
+                provider_sid=f"CLI{uuid.uuid4().hex}",
+                truncated=len(text) > helpdesk.settings.max_body_chars,
+            ),
             ticket_prefix=helpdesk.ticket_prefix,
         )
         for reply in receipt.replies:
