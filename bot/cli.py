@@ -186,7 +186,17 @@ def chat(number: str, sms: bool) -> None:
             click.echo(f"\n{reply}\n")
 
 
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--id", "name", help="Worker name shown in the outbox (default: host name).")
+def worker(once: bool, name: str | None) -> None:
+    """Send queued outbound messages (officer replies, closing messages) until stopped."""
+    from bot import worker as outbox_worker
+
+    outbox_worker.serve(current_app, once=once, name=name, echo=click.echo)
+
+
 def init_app(app) -> None:
     """Register the command groups on the app."""
-    for command in (faq_cli, db_cli, dev_setup, chat):
+    for command in (faq_cli, db_cli, dev_setup, chat, worker):
         app.cli.add_command(command)

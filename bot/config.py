@@ -64,6 +64,12 @@ def from_environment(env: dict | None = None, instance_dir: Path | None = None) 
         "PUBLIC_BASE_URL": pick("PUBLIC_BASE_URL", None),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
         "TWILIO_AUTH_TOKEN": pick("TWILIO_AUTH_TOKEN", None),
+        # Outbound senders (the worker): a number per channel, or a Messaging Service.
+        "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM"),
+        "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM"),
+        "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID"),
+        # Another address for Twilio's REST API (tests, a mock, an egress proxy).
+        "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL"),
         "SESSION_COOKIE_SECURE": production,
         "SIMULATOR_ENABLED": env.get("SIMULATOR_ENABLED", "").lower() in ("1", "true", "yes"),
         "DEV_DEFAULTS": dev_defaults,

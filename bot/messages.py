@@ -51,3 +51,5 @@ class Outbound:
     body: str | None = None
     content_sid: str | None = None  # an approved WhatsApp template
     content_variables: dict | None = None
+    message_id: int | None = None  # our message row; the provider's status callbacks echo it
+    part: int = 0  # which part of a long text (0 = first)

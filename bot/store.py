@@ -169,6 +169,26 @@ class Outbox(Base):
     message: Mapped[Message] = relationship()
 
 
+class MessagePart(Base):
+    """One provider message of an outbound message (long texts go out in several parts).
+
+    A row is written right after the provider accepts the part, so a worker that resumes
+    the message skips the parts already sent; status callbacks find the part by its SID.
+    """
+
+    __tablename__ = "message_parts"
+    __table_args__ = (UniqueConstraint("message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # 0 = first part
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditLog(Base):
     """Who did what to which record, and when."""
 

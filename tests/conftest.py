@@ -125,3 +125,13 @@ def post_signed(client, path: str, form: dict, url: str | None = None, **kwargs)
     """POST a form to the app signed for the public URL (or another URL)."""
     signature = sign(url or PUBLIC + path, form)
     return client.post(path, data=form, headers={"X-Twilio-Signature": signature}, **kwargs)
+
+
+@pytest.fixture
+def fake_twilio():
+    """Yield a local server that plays Twilio's Messages API (tests/fake_twilio.py)."""
+    from tests.fake_twilio import FakeTwilio
+
+    fake = FakeTwilio()
+    yield fake
+    fake.close()

@@ -156,6 +156,11 @@ def status():
     if not sid or not value:
         abort(400)
     helpdesk = current_app.extensions["helpdesk"]
+    # The worker puts our message id and part in the StatusCallback URL (signed with it).
+    message_id = request.args.get("m", type=int)
     with helpdesk.store.session() as session:
-        outbox.record_status(session, sid, value.lower(), request.form.get("ErrorCode") or None)
+        outbox.record_status(
+            session, sid, value.lower(), request.form.get("ErrorCode") or None,
+            message_id=message_id, position=request.args.get("p", 0, type=int),
+        )
     return Response(status=204)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:13:52.039626
+Create Date: 2026-11-28 13:28:47.579611
 """
 from alembic import op
 import sqlalchemy as sa
@@ -121,6 +121,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
 
+    op.create_table('message_parts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('provider_sid', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('error_code', sa.String(length=16), nullable=True),
+    sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('message_id', 'position'),
+    sa.UniqueConstraint('provider_sid')
+    )
+    with op.batch_alter_table('message_parts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_parts_message_id'), ['message_id'], unique=False)
+
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -149,6 +166,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
 
     op.drop_table('outbox')
+    with op.batch_alter_table('message_parts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_parts_message_id'))
+
+    op.drop_table('message_parts')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_ticket_id'))
         batch_op.drop_index(batch_op.f('ix_messages_created_at'))
