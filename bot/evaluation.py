@@ -119,10 +119,9 @@ def judge(case: Case, result: Result) -> str:
         return "right" if result.entry.id in case.ids else "wrong"
     if case.out_of_scope:
         return "right"
-    if isinstance(result, Clarify):
-        offered = {c.entry.id for c in result.candidates}
-        # A choice that holds none of the right entries sends the citizen the wrong way.
-        return "clarified" if offered & set(case.ids) else "wrong"
+    if isinstance(result, Clarify) and {c.entry.id for c in result.candidates} & set(case.ids):
+        return "clarified"
+    # Not an answer: a choice without the right entry ends with the citizen asking an officer.
     return "escalated"
 
 

@@ -71,6 +71,8 @@ class Lexicon:
         self.fillers = fillers
         self.stems = stems
         self.roots = roots
+        self.documents: frozenset[str] = frozenset()  # document names, in normal form
+        self.other_topics: frozenset[str] = frozenset()  # services of other agencies
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
         self.known = roots | frozenset(words) | frozenset(t for v in words.values() for t in v)
         self._word_cache: dict[str, tuple[str, ...]] = {}
@@ -128,6 +130,14 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
             phrases.setdefault(key, value)
     lexicon.phrases = phrases
     lexicon.max_phrase = max((len(k) for k in phrases), default=1)
+    if (folder / "other_topics.txt").exists():
+        lexicon.other_topics = frozenset(w for w, _ in _read_table(folder / "other_topics.txt"))
+    if (folder / "documents.txt").exists():
+        lexicon.documents = frozenset(
+            stem(w, lexicon)
+            for line, _ in _read_table(folder / "documents.txt")
+            for w in words(line, lexicon)
+        )
     return lexicon
 
 
@@ -276,16 +286,18 @@ def _collapse_repeats(lexicon: Lexicon, word: str) -> str:
     return single
 
 
-def words(text: str, lexicon: Lexicon | None = None) -> list[str]:
+def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> list[str]:
     """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems)."""
     lexicon = lexicon or default_lexicon()
     out: list[str] = []
     for raw in _TOKEN.findall(clean(text)):
         out.extend(_word(lexicon, raw))
-    return _merge_phrases(lexicon, out)
+    return merge_phrases(out, lexicon) if merge else out
 
 
-def _merge_phrases(lexicon: Lexicon, found: list[str]) -> list[str]:
+def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:
+    """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit)."""
+    lexicon = lexicon or default_lexicon()
     if not lexicon.phrases:
         return found
     out: list[str] = []

@@ -15,14 +15,19 @@ from bot.knowledge import Entry, Faq
 class Settings:
     """Decision thresholds and scoring knobs (from config.yaml `matcher:`)."""
 
-    answer_threshold: float = 80.0  # best score needed to answer
-    clarify_threshold: float = 65.0  # best score needed to offer a choice
-    margin: float = 6.0  # best must beat the runner-up by this much to answer alone
+    answer_threshold: float = 50.0  # best score needed to answer
+    clarify_threshold: float = 40.0  # best score needed to offer a choice
+    margin: float = 15.0  # best must beat the runner-up by this much to answer alone
     max_candidates: int = 3
-    unknown_word_weight: float = 1.5  # weight of a message word no FAQ entry uses
-    recall_weight: float = 0.5  # 0..1: share of the score given to covering the variant
+    unknown_word_weight: float = 2.0  # weight of a message word no FAQ entry uses
+    recall_weight: float = 0.4  # 0..1: share of the score given to covering the variant
     typo_similarity: float = 84.0  # rapidfuzz ratio needed to read a word as a FAQ word
     stemming: bool = True  # reduce words to their root (kelahiran -> lahir)
+    min_evidence: float = 1.0  # a variant must weigh this many entry-unique words to prove a match
+    variant_share: float = 1.0  # credit for message words found only in the entry's other variants
+    other_topic_weight: float = 6.0  # weight of a word naming another agency's service
+    other_document_factor: float = 0.5  # score kept by a variant about another document
+    courtesy_tags: tuple[str, ...] = ("percakapan",)  # entries that win only on small talk
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -94,6 +99,7 @@ class _Phrasing:
     words: frozenset[str]
     weight: float  # sum of the idf of its words
     kind: str  # "pertanyaan" | "varian" | "kata kunci"
+    documents: frozenset[str]  # the documents it names (ktp, kartu keluarga, ...)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,11 @@ class Matcher:
             bag: set[str] = set()
             sources = [(entry.question, "pertanyaan")]
             sources += [(v, "varian") for v in entry.variants]
-            sources += [(k, "kata kunci") for k in entry.keywords]
+            # A single keyword is one token: it may support an entry, never prove it alone.
+            keywords = [k for k in entry.keywords if len(language.words(k, self.lexicon)) > 1]
+            sources += [(k, "kata kunci") for k in keywords]
+            for keyword in entry.keywords:
+                bag.update(self._stems(keyword, learn=True))
             for text, kind in sources:
                 stems = self._stems(text, learn=True)
                 if stems:
@@ -143,34 +153,68 @@ class Matcher:
             words = frozenset(stems)
             index = len(self._phrasings)
             self._phrasings.append(
-                _Phrasing(number, text, words, sum(self.idf[w] for w in words), kind)
+                _Phrasing(
+                    number,
+                    text,
+                    words,
+                    sum(self.idf[w] for w in words),
+                    kind,
+                    words & self.lexicon.documents,
+                )
             )
             for word in words:
                 self._postings.setdefault(word, []).append(index)
-        self._vocabulary = sorted(self._surface)
+        # Typos rarely change the first letter: search only words that start alike.
+        self._vocabulary: dict[str, list[str]] = {}
+        for word in sorted(self._surface):
+            self._vocabulary.setdefault(word[0], []).append(word)
+        tags = set(self.settings.courtesy_tags)
+        self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
+        courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
+        other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
+        self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
         self._typos: dict[str, tuple[str, float]] = {}
 
     def _stems(self, text: str, learn: bool = False) -> list[str]:
         """Return the matchable words of a text; while indexing, remember the written forms."""
+        if learn:
+            for word in language.words(text, self.lexicon, merge=False):
+                self._surface.setdefault(word, self._stem(word))
         found = []
         for word in language.words(text, self.lexicon):
-            stem = language.stem(word, self.lexicon) if self.settings.stemming else word
+            stem = self._stem(word)
             if learn:
                 self._surface.setdefault(word, stem)
-                self._surface.setdefault(stem, stem)
             found.append(stem)
         return found
 
+    def _stem(self, word: str) -> str:
+        return language.stem(word, self.lexicon) if self.settings.stemming else word
+
     def _read(self, text: str) -> list[_Word]:
         """Return the message's words, each read as a FAQ word when it is one or a typo of one."""
-        seen: dict[str, _Word] = {}
-        for word in language.words(text, self.lexicon):
-            stem = language.stem(word, self.lexicon) if self.settings.stemming else word
-            if stem in self.idf:
-                read = _Word(stem, word, 1.0)
+        written = language.words(text, self.lexicon, merge=False)
+        similarity: dict[str, float] = {}
+        corrected = []
+        for word in written:
+            if word in self._surface or self._stem(word) in self.idf:
+                corrected.append(word)
+                continue
+            typo, score = self._typo(word)
+            if typo:
+                similarity[typo] = min(score, similarity.get(typo, 1.0))
+                corrected.append(typo)
             else:
-                typo, similarity = self._typo(word)
-                read = _Word(typo, word, similarity) if typo else _Word("", word, 0.0)
+                similarity[word] = 0.0
+                corrected.append(word)
+        seen: dict[str, _Word] = {}
+        # Phrases are merged after typo fixes, so "kartu kelurga" is still kartu keluarga.
+        for word in language.merge_phrases(corrected, self.lexicon):
+            stem = self._stem(word)
+            if stem in self.idf:
+                read = _Word(stem, word, similarity.get(word, 1.0) or 1.0)
+            else:
+                read = _Word("", word, 0.0)
             key = read.stem or "?" + word
             if key not in seen or seen[key].similarity < read.similarity:
                 seen[key] = read
@@ -185,12 +229,12 @@ class Matcher:
         if len(word) >= 4 and word.isalpha() and not self.lexicon.is_word(word):
             best = process.extractOne(
                 word,
-                self._vocabulary,
+                self._vocabulary.get(word[0], ()),
                 scorer=fuzz.ratio,
                 score_cutoff=self.settings.typo_similarity,
             )
             if best is not None:
-                found = (self._surface[best[0]], best[1] / 100)
+                found = (best[0], best[1] / 100)
         if len(self._typos) < 100_000:
             self._typos[word] = found
         return found
@@ -203,23 +247,39 @@ class Matcher:
         if not known:
             return []
         s = self.settings
-        # Unknown words mostly tell a story in long messages, so their weight grows slowly.
-        unknown_mass = s.unknown_word_weight * math.sqrt(len(unknown))
-        total = sum(known.values()) + unknown_mass
-        query = frozenset(known)
+        foreign = [w for w in unknown if w in self.lexicon.other_topics]
+        # Unknown words mostly tell a story in long messages, so their weight grows slowly;
+        # a service of another agency (paspor, bpjs) is the subject, and weighs in full.
+        unknown_mass = s.unknown_word_weight * math.sqrt(len(unknown) - len(foreign))
+        unknown_mass += s.other_topic_weight * len(foreign)
+        # Greetings and thanks do not dilute a question: other entries ignore those words.
+        topical = {w: v for w, v in known.items() if w not in self._courtesy_words}
+        views = {
+            True: (known, sum(known.values()) + unknown_mass),
+            False: (topical, sum(topical.values()) + unknown_mass),
+        }
+        # A phrasing lighter than one word unique to an entry cannot prove a match by itself.
+        floor = s.min_evidence * math.log(len(self.entries) + 1)
+        documents = self.lexicon.documents.intersection(known)
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
-        covered: dict[int, float] = {}
-        for index in {i for word in query for i in self._postings.get(word, ())}:
+        bag_matched: dict[int, float] = {}
+        for index in self._candidates(known):
             phrasing = self._phrasings[index]
-            shared = query & phrasing.words
-            matched = sum(known[w] for w in shared)
-            recall = matched / phrasing.weight if phrasing.weight else 0.0
             entry = phrasing.entry
-            if entry not in covered:
-                bag_matched = sum(known[w] for w in query & self._bags[entry])
-                covered[entry] = bag_matched / total
-            precision = covered[entry]
+            query, total = views[entry in self._courtesy]
+            shared = phrasing.words.intersection(query)
+            if not shared:
+                continue
+            matched = sum(query[w] for w in shared)
+            if entry not in bag_matched:
+                bag_matched[entry] = sum(query[w] for w in self._bags[entry].intersection(query))
+            recall = matched / max(phrasing.weight, floor)
+            # Words found only in the entry's other variants count for part.
+            explained = matched + s.variant_share * (bag_matched[entry] - matched)
+            precision = explained / total
             score = 100 * recall**s.recall_weight * precision ** (1 - s.recall_weight)
+            if documents and phrasing.documents and not documents & phrasing.documents:
+                score *= s.other_document_factor  # about another document than the message
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, index, shared)
         ranked = []
@@ -232,6 +292,15 @@ class Matcher:
             ranked.append(Candidate(self.entries[entry], round(score, 1), reason))
         ranked.sort(key=lambda c: (-c.score, c.entry.id))
         return ranked
+
+    def _candidates(self, known: dict[str, float]) -> set[int]:
+        """Return the phrasings sharing a selective word with the message (all, if none is)."""
+        # In a large FAQ, words in very many phrasings (apa, saya) have long postings and
+        # cannot make a phrasing win alone: they score candidates but do not propose them.
+        limit = max(250, len(self._phrasings) // 50)
+        postings = [self._postings.get(w, ()) for w in known]
+        selective = [p for p in postings if len(p) <= limit] or [min(postings, key=len)]
+        return {i for found in selective for i in found}
 
     def match(self, text: str) -> Result:
         """Decide what to do with a message: answer, offer a choice, or escalate."""

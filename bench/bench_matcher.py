@@ -1,0 +1,196 @@
+"""Benchmark the FAQ matcher: quality against two baselines, and speed at three FAQ sizes.
+
+Run from the repository root (needs the `bench` extra, scikit-learn):
+
+    .venv/bin/python bench/bench_matcher.py [--faq faq] [--cases faq/tests.yaml]
+
+Quality uses the shipped cases; speed uses generated FAQs of 100, 2,000 and
+20,000 variants in this one process. Timing is printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rapidfuzz import fuzz, process  # noqa: E402
+
+from bot import evaluation, knowledge, language  # noqa: E402
+from bot import matcher as matching  # noqa: E402
+from bot.knowledge import Entry, Faq  # noqa: E402
+
+Ranker = Callable[[str], list[tuple[str, float]]]  # text -> [(entry id, score)], best first
+
+
+def judge_cutoff(cases: list[evaluation.Case], ranked: list[list[tuple[str, float]]], cut: float):
+    """Count verdicts for a baseline that answers with its best entry at or above `cut`."""
+    counts = dict.fromkeys(evaluation.VERDICTS, 0)
+    for case, ranking in zip(cases, ranked, strict=True):
+        if ranking and ranking[0][1] >= cut:
+            verdict = "right" if ranking[0][0] in case.ids else "wrong"
+        else:
+            verdict = "right" if case.out_of_scope else "escalated"
+        counts[verdict] += 1
+    return counts
+
+
+def best_cutoff(cases, ranked, max_wrong: float = 1.0) -> tuple[float, dict[str, int]]:
+    """Return the cut-off giving a baseline the most right results within a wrong budget."""
+    best = None
+    for cut in [x / 2 for x in range(0, 201)]:
+        counts = judge_cutoff(cases, ranked, cut)
+        if counts["wrong"] > max_wrong * len(cases):
+            continue
+        key = (counts["right"], -counts["wrong"])
+        if best is None or key > best[0]:
+            best = (key, cut, counts)
+    return best[1], best[2]
+
+
+def wratio_ranker(faq: Faq) -> Ranker:
+    """Baseline (a): rapidfuzz WRatio of the lower-cased raw text against every phrasing."""
+    choices = [p.lower() for e in faq.entries for p in e.phrasings]
+    owners = [e.id for e in faq.entries for _ in e.phrasings]
+
+    def rank(text: str) -> list[tuple[str, float]]:
+        best: dict[str, float] = {}
+        for _, score, i in process.extract(text.lower(), choices, scorer=fuzz.WRatio, limit=None):
+            best[owners[i]] = max(best.get(owners[i], 0.0), score)
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    return rank
+
+
+def tfidf_ranker(faq: Faq) -> Ranker:
+    """Baseline (b): TF-IDF of character 2-5-grams, cosine to every phrasing."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
+    choices = [p.lower() for e in faq.entries for p in e.phrasings]
+    owners = [e.id for e in faq.entries for _ in e.phrasings]
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(choices)
+
+    def rank(text: str) -> list[tuple[str, float]]:
+        sims = linear_kernel(vectorizer.transform([text.lower()]), matrix)[0]
+        best: dict[str, float] = {}
+        for i, sim in enumerate(sims):
+            best[owners[i]] = max(best.get(owners[i], 0.0), float(sim) * 100)
+        return sorted(best.items(), key=lambda kv: -kv[1])
+
+    return rank
+
+
+def quality(faq_dir: Path, cases_path: Path, settings: matching.Settings) -> list[tuple]:
+    """Return one row per method: name, counts, total, note."""
+    faq = knowledge.load_faq(faq_dir)
+    cases = evaluation.load_cases(cases_path)
+    report = evaluation.evaluate(matching.Matcher(faq, settings), cases)
+    rows = [("ours (matcher)", {v: report.count(v) for v in evaluation.VERDICTS}, "config.yaml")]
+    no_stem = matching.Settings(**{**settings.__dict__, "stemming": False})
+    plain = evaluation.evaluate(matching.Matcher(faq, no_stem), cases)
+    rows.append(
+        ("ours, no stemmer", {v: plain.count(v) for v in evaluation.VERDICTS}, "PySastrawi off")
+    )
+    for name, ranker in (
+        ("WRatio baseline", wratio_ranker(faq)),
+        ("TF-IDF char baseline", tfidf_ranker(faq)),
+    ):
+        ranked = [ranker(c.text) for c in cases]
+        cut, counts = best_cutoff(cases, ranked)
+        rows.append((name, counts, f"best cut-off {cut:g} (most right)"))
+        cut, counts = best_cutoff(cases, ranked, max_wrong=0.02)
+        rows.append((name, counts, f"best cut-off {cut:g} with wrong <= 2%"))
+    return [(name, counts, len(cases), note) for name, counts, note in rows]
+
+
+def synthetic_faq(variants: int, seed: int = 7) -> Faq:
+    """Generate a FAQ with about `variants` phrasings: 10 per entry, words drawn Zipf-like."""
+    rng = random.Random(seed)
+    lexicon = language.default_lexicon()
+    pool = sorted(w for w in lexicon.roots if w.isalpha() and 3 <= len(w) <= 9)
+    rng.shuffle(pool)
+    common = pool[:300]
+    topical = pool[300:]
+    entries = []
+    per_entry = 10
+    for number in range(max(1, variants // per_entry)):
+        own = [topical[(number * 3 + k) % len(topical)] for k in range(3)]
+        phrasings = []
+        for _ in range(per_entry):
+            size = rng.randint(3, 8)
+            words = rng.sample(own, rng.randint(1, 2))
+            words += [common[min(int(rng.paretovariate(1.2)) - 1, 299)] for _ in range(size)]
+            rng.shuffle(words)
+            phrasings.append(" ".join(words))
+        entries.append(
+            Entry(
+                id=f"e{number}",
+                question=phrasings[0],
+                variants=tuple(phrasings[1:]),
+                answer="-",
+            )
+        )
+    return Faq(entries=tuple(entries))
+
+
+def speed(settings: matching.Settings, messages: list[str]) -> list[tuple]:
+    """Return build seconds and per-message p50/p99 (ms) for generated FAQs of three sizes."""
+    rows = []
+    for size in (100, 2_000, 20_000):
+        faq = synthetic_faq(size)
+        variants = sum(len(e.phrasings) for e in faq.entries)
+        start = time.perf_counter()
+        index = matching.Matcher(faq, settings)
+        build = time.perf_counter() - start
+        # Citizen messages plus messages made of the FAQ's own words, so lookups hit postings.
+        rng = random.Random(size)
+        own = [rng.choice(faq.entries).variants[0] for _ in range(len(messages))]
+        timings = []
+        for text in messages + own + messages:
+            t0 = time.perf_counter()
+            index.match(text)
+            timings.append((time.perf_counter() - t0) * 1000)
+        timings.sort()
+        p50 = statistics.median(timings)
+        p99 = timings[int(len(timings) * 0.99) - 1]
+        rows.append((variants, len(faq.entries), build, p50, p99, len(timings)))
+    return rows
+
+
+def main() -> None:
+    """Print the quality table and the speed table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--faq", default=str(ROOT / "faq"))
+    parser.add_argument("--cases", default=str(ROOT / "faq" / "tests.yaml"))
+    args = parser.parse_args()
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    settings = matching.Settings.from_config(config.get("matcher"))
+
+    print(f"Quality on {args.cases} (FAQ {args.faq})")
+    print(f"{'method':24} {'right':>7} {'wrong':>7} {'clarify':>8} {'escal.':>7}  note")
+    for name, counts, total, note in quality(Path(args.faq), Path(args.cases), settings):
+        pct = {k: 100 * v / total for k, v in counts.items()}
+        print(
+            f"{name:24} {pct['right']:6.1f}% {pct['wrong']:6.1f}% {pct['clarified']:7.1f}% "
+            f"{pct['escalated']:6.1f}%  {note}"
+        )
+    cases = evaluation.load_cases(args.cases)
+    print("\nSpeed (one process; generated FAQs; messages = the cases + FAQ-like lines)")
+    print(f"{'variants':>9} {'entries':>8} {'build s':>8} {'p50 ms':>8} {'p99 ms':>8} {'n':>6}")
+    for variants, entries, build, p50, p99, n in speed(settings, [c.text for c in cases]):
+        print(f"{variants:9d} {entries:8d} {build:8.3f} {p50:8.3f} {p99:8.3f} {n:6d}")
+
+
+if __name__ == "__main__":
+    main()
