@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import dialogue, store
+from bot import dialogue, store, tickets
 from bot.library import Library
 from bot.messages import Inbound
 from bot.privacy import mask_number
@@ -118,20 +118,27 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
         message.ticket_id = ticket.id
         ticket = None
     elif turn.open_ticket and ticket is None:
-        ticket = store.Ticket(
-            contact_id=contact.id,
-            office_id=contact.office_id,
-            reason=turn.open_ticket,
-            matcher_reason=turn.meta.get("reason"),
-            opened_at=now,
-            last_citizen_at=now,
-        )
-        session.add(ticket)
-        session.flush()
+        # Writing again soon after a ticket was closed reopens it instead of a new one.
+        ticket = tickets.reopen_recent(session, contact.id, now, settings.reopen_days)
+        if ticket is not None:
+            ticket.reason, ticket.matcher_reason = turn.open_ticket, turn.meta.get("reason")
+        else:
+            ticket = store.Ticket(
+                contact_id=contact.id,
+                office_id=contact.office_id,
+                reason=turn.open_ticket,
+                matcher_reason=turn.meta.get("reason"),
+                opened_at=now,
+                last_citizen_at=now,
+                waiting_since=now,
+            )
+            session.add(ticket)
+            session.flush()
         message.ticket_id = ticket.id
     elif (turn.join_ticket or turn.open_ticket) and ticket is not None:
         message.ticket_id = ticket.id
         ticket.last_citizen_at = now
+        ticket.waiting_since = ticket.waiting_since or now
 
     if turn.options is not None:
         contact.state = {**contact.state, "options": list(turn.options)}

@@ -34,6 +34,7 @@ class Settings:
     keywords: dict[str, frozenset[str]]
     max_body_chars: int = 4000
     greeting_entry: str = "salam"
+    reopen_days: float = 3  # a closed ticket is reopened (and rated) within this many days
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
                 for name, words in (config.get("keywords") or {}).items()
             },
             max_body_chars=int(config.get("limits", {}).get("max_body_chars", 4000)),
+            reopen_days=float(config.get("tickets", {}).get("reopen_days", 3)),
         )
 
 
@@ -113,6 +115,13 @@ def respond(
 def _flow_turn(inbound, state, faq, index, settings, now) -> Turn | None:
     """Let the flow in progress handle the message; None when there is none."""
     # Flows are added here by name, each a module with a pure `step` function.
+    if state.flow == "rating":
+        from bot import rating
+
+        # Anything but a rating digit ends the flow and is answered as usual.
+        return rating.step(inbound, state, settings, now) or replace(
+            _respond(inbound, state, faq, index, settings, now), flow=None
+        )
     return None
 
 
@@ -120,6 +129,11 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
     texts = settings.texts
     words = plain(inbound.body)
     command = _command(words, settings)
+
+    if state.ticket_number and state.ticket_claimed:
+        # An officer owns the conversation: the bot stays quiet (even for BATAL, MENU…)
+        # and the officer reads it.
+        return Turn(join_ticket=True, meta={"outcome": "to_officer"})
 
     if command == "cancel":
         if state.ticket_number:
@@ -134,10 +148,6 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
             options=(),
             meta={"outcome": "command", "command": "cancel"},
         )
-
-    if state.ticket_number and state.ticket_claimed:
-        # An officer owns the conversation: the bot stays quiet and the officer reads it.
-        return Turn(join_ticket=True, meta={"outcome": "to_officer"})
 
     if not inbound.body.strip():
         reply = (

@@ -123,6 +123,9 @@ class Ticket(Base):
     first_reply_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_citizen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The citizen's oldest message no officer has answered yet (None: nobody is waiting);
+    # the queue is ordered by it.
+    waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     resolution: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
 
