@@ -72,12 +72,14 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from bot import cli, ops
     from bot.console import simulator
+    from bot.console import views as console
     from webhooks import twilio
 
     csrf.exempt(twilio.bp)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(ops.bp)
     app.register_blueprint(simulator.bp)
+    console.init_app(app)
     cli.init_app(app)
     return app
 

@@ -63,6 +63,8 @@ def from_environment(env: dict | None = None, instance_dir: Path | None = None) 
         "DATABASE_URL": pick("DATABASE_URL", None) or default_database_url(instance_dir),
         "PUBLIC_BASE_URL": pick("PUBLIC_BASE_URL", None),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID"),
+        # The approved WhatsApp template for after the 24-hour window (config.yaml has the rest).
+        "WHATSAPP_TEMPLATE_SID": env.get("WHATSAPP_TEMPLATE_SID"),
         "TWILIO_AUTH_TOKEN": pick("TWILIO_AUTH_TOKEN", None),
         # Outbound senders (the worker): a number per channel, or a Messaging Service.
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM"),

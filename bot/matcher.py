@@ -34,7 +34,10 @@ class Settings:
         """Build settings from the config section, ignoring unknown keys."""
         section = section or {}
         names = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in section.items() if k in names})
+        # YAML lists become tuples so the settings stay hashable.
+        return cls(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names}
+        )
 
 
 @dataclass(frozen=True)

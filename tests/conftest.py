@@ -135,3 +135,87 @@ def fake_twilio():
     fake = FakeTwilio()
     yield fake
     fake.close()
+
+
+# ---------------------------------------------------------------- console helpers
+
+PASSWORD = "kata-sandi-uji-123"
+
+
+def add_user(helpdesk, username: str, *roles: str, password: str = PASSWORD) -> int:
+    """Create a console account with the given roles; return its id."""
+    from bot import accounts
+
+    with helpdesk.store.session() as session:
+        user, _ = accounts.create_user(
+            session,
+            username,
+            roles or ("officer",),
+            display_name=username.title(),
+            password=password,
+        )
+        return user.id
+
+
+def csrf_token(client, path: str = "/console/login") -> str:
+    """Return the CSRF token of the client's session, read from a page's meta tag."""
+    import re
+
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Log the client in through the console's login form (CSRF included)."""
+    return client.post(
+        "/console/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client)},
+    )
+
+
+def citizen_says(
+    client, body: str, number: str = "+6281234567890", name="Siti Aminah", sms: bool = False
+):
+    """Deliver one citizen message through the signed Twilio webhook; return the response."""
+    sid = "SM" + uuid.uuid4().hex
+    sender = number if sms else f"whatsapp:{number}"
+    form = payload(
+        "sms_text" if sms else "whatsapp_text",
+        Body=body,
+        From=sender,
+        MessageSid=sid,
+        SmsMessageSid=sid,
+        SmsSid=sid,
+        ProfileName=None if sms else name,
+    )
+    return post_signed(client, "/webhooks/twilio", form)
+
+
+def latest_ticket_id(helpdesk, number: str = "+6281234567890") -> int | None:
+    """Return the id of the newest ticket of a number (any channel), if any."""
+    from sqlalchemy import select
+
+    from bot import store
+
+    with helpdesk.store.session() as session:
+        return session.scalar(
+            select(store.Ticket.id)
+            .join(store.Contact, store.Ticket.contact_id == store.Contact.id)
+            .where(store.Contact.number == number)
+            .order_by(store.Ticket.id.desc())
+            .limit(1)
+        )
+
+
+@pytest.fixture
+def quick_logins(monkeypatch, app):
+    """Make console tests fast: cheap password hashes and no pause after a failed login."""
+    from werkzeug import security
+
+    from bot import accounts
+
+    def cheap(password: str) -> str:
+        return security.generate_password_hash(password, method="pbkdf2:sha256:1000")
+
+    monkeypatch.setattr(accounts, "generate_password_hash", cheap)
+    app.config["HELPDESK"].setdefault("login", {})["failure_delay_seconds"] = 0

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:28:47.579611
+Create Date: 2026-11-28 13:22:13.859248
 """
 from alembic import op
 import sqlalchemy as sa
@@ -81,6 +81,7 @@ def upgrade() -> None:
     sa.Column('first_reply_at', bot.store.UTCDateTime(timezone=True), nullable=True),
     sa.Column('closed_at', bot.store.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_citizen_at', bot.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('waiting_since', bot.store.UTCDateTime(timezone=True), nullable=True),
     sa.Column('resolution', sa.Text(), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], ),
@@ -92,6 +93,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_office_id'), ['office_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_opened_at'), ['opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_waiting_since'), ['waiting_since'], unique=False)
 
     op.create_table('messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +179,7 @@ def downgrade() -> None:
 
     op.drop_table('messages')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tickets_waiting_since'))
         batch_op.drop_index(batch_op.f('ix_tickets_state'))
         batch_op.drop_index(batch_op.f('ix_tickets_opened_at'))
         batch_op.drop_index(batch_op.f('ix_tickets_office_id'))

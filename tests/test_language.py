@@ -1,0 +1,140 @@
+"""The normaliser turns the way citizens write into the words the matcher compares."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from bot import language
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # slang and abbreviations; fillers (min, ya, kak, tolong) are dropped
+        ("min syarat bkin ktp apa aja ya", "syarat buat ktp apa saja"),
+        ("ktp sy ilang gmn ngurusnya", "ktp saya hilang bagaimana urus"),
+        ("brp duit bikin akte", "berapa uang buat akta"),
+        (
+            "yg utk dgn blm udh sdh krn tdk bs kmrn",
+            "yang untuk dengan belum sudah sudah karena tidak bisa kemarin",
+        ),
+        ("gk ga gak nggak", "tidak tidak tidak tidak"),
+        ("kak tolong dong pak", ""),
+        # Palembang dialect
+        ("cakmano caro buat ktp baru", "bagaimana cara buat ktp baru"),
+        ("apo dimano dak galak nak kagek wong", "apa di mana tidak mau mau nanti orang"),
+        ("ktp aku ilang cakmano ngurusnyo", "ktp saya hilang bagaimana mengurusnya"),
+        ("berapo lamo", "berapa lama"),
+        ("samo kito", "sama kita"),
+        # domain synonyms
+        ("e-ktp ektp ktp-el ktp elektronik", "ktp ktp ktp ktp"),
+        ("kartu tanda penduduk", "ktp"),
+        ("akte akta", "akta akta"),
+        ("dukcapil disdukcapil capil catatan sipil", "dukcapil dukcapil dukcapil dukcapil"),
+        # kk is kartu keluarga here, not kakak (IndoCollex says kakak)
+        ("kk sy hilang", "kartu keluarga saya hilang"),
+        ("kartu keluarga", "kartu keluarga"),
+        ("ok", "oke"),
+        ("plg", "palembang"),
+        # case, punctuation, emoji
+        ("KTP SAYA HILANG!!! 😭🙏", "ktp saya hilang"),
+        # repeated letters and reduplication
+        ("tolongggg ilaaang", "hilang"),
+        ("halooo", "halo"),
+        ("selesai2", "selesai selesai"),
+        ("anak-anak", "anak anak"),
+        ("ktpnya aktaku", "ktp akta"),
+    ],
+)
+def test_normalize_reads_citizen_writing(written, normal):
+    assert language.normalize(written) == normal
+
+
+@pytest.mark.parametrize(
+    ("written", "amounts"),
+    [
+        ("tadi diminta 50rb utk ktp", [50_000]),
+        ("Rp 50.000", [50_000]),
+        ("rp50rb", [50_000]),
+        ("seratus ribu", [100_000]),
+        ("dua ratus lima puluh ribu", [250_000]),
+        ("lima puluh rebu", [50_000]),
+        ("1,5jt", [1_500_000]),
+        ("100k dan sejuta", [100_000, 1_000_000]),
+        ("umur 17 thn, 2 minggu", []),
+    ],
+)
+def test_amounts_of_money_are_recognised(written, amounts):
+    assert language.find_amounts(written) == amounts
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("diminta 50rb", "diminta uang"),
+        ("minta Rp 50.000", "minta uang"),
+        ("minta seratus ribu", "minta uang"),
+        ("minta 1,5 juta", "minta uang"),
+    ],
+)
+def test_money_becomes_one_word(written, normal):
+    assert language.normalize(written) == normal
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        ("kelahiran", "lahir"),
+        ("perekaman", "rekam"),
+        ("mengurus", "urus"),
+        # the stemmer over-stems these; the protected stems win
+        ("kerusakan", "rusak"),
+        ("pemilu", "pemilu"),
+        ("sekayu", "sekayu"),
+        ("pasangan", "pasangan"),
+        ("penduduk", "penduduk"),
+        ("petugas", "petugas"),
+        # domain units are never stemmed
+        ("kartu keluarga", "kartu keluarga"),
+        ("ktp", "ktp"),
+        # informal affixes the stemmer does not know
+        ("ngurus", "urus"),
+        ("nyetak", "cetak"),
+    ],
+)
+def test_stems_protect_domain_words(word, stem):
+    assert language.stem(word) == stem
+
+
+def test_meninggal_is_death_not_tinggal():
+    assert language.tokens("bapak sy meninggal") == ["bapak", "saya", "mati"]
+
+
+def test_staff_extend_the_lexicon_without_code(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "domain.tsv").write_text("ktp\tktp\nkitas\tizin tinggal\n", encoding="utf-8")
+    (folder / "slang.tsv").write_text("bkn\tbukan\n", encoding="utf-8")
+    (folder / "fillers.txt").write_text("# filler\nbosku\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    assert language.tokens("bosku kitas bkn ktp", lexicon) == ["izin tinggal", "bukan", "ktp"]
+
+
+def test_domain_table_wins_over_the_dictionary(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "indocollex.tsv").write_text("informal\tformal\nkk\tkakak\n", encoding="utf-8")
+    assert language.normalize("kk", language.load_lexicon(folder, stemmer=False)) == "kakak"
+    (folder / "domain.tsv").write_text("kk\tkartu keluarga\n", encoding="utf-8")
+    assert (
+        language.normalize("kk", language.load_lexicon(folder, stemmer=False)) == "kartu keluarga"
+    )
+
+
+def test_core_modules_import_no_framework():
+    code = "import sys, bot.language, bot.matcher, bot.evaluation; print(sorted(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "flask" not in out.stdout and "twilio" not in out.stdout

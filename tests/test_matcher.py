@@ -1,0 +1,196 @@
+"""The matcher answers only when one entry is clearly right, asks when a few are close,
+and hands everything else to an officer."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from bot.knowledge import Entry, Faq
+from bot.matcher import Answer, Clarify, Escalate, Matcher, Settings, to_json
+
+
+def entry(id: str, question: str, *variants: str, tags: tuple = (), keywords: tuple = ()):
+    return Entry(id, question, tuple(variants), "jawaban", tags=tags, keywords=keywords)
+
+
+ENTRIES = (
+    entry(
+        "ektp-rekam",
+        "Apa syarat rekam KTP-el pertama kali?",
+        "syarat bikin ktp baru apa aja",
+        "umur 17 mau rekam ektp bawa apa",
+        "perekaman ktp pemula",
+    ),
+    entry(
+        "ektp-hilang",
+        "KTP-el saya hilang, bagaimana mengurusnya?",
+        "ktp ilang gimana",
+        "e-ktp hilang perlu surat polisi",
+        "dompet kecopetan ktp ikut hilang",
+    ),
+    entry(
+        "ektp-rusak",
+        "KTP-el saya rusak, bagaimana menggantinya?",
+        "ktp patah gimana",
+        "chip ktp tidak terbaca",
+        "ganti ktp rusak",
+    ),
+    entry(
+        "kartu-keluarga",
+        "Bagaimana mengurus Kartu Keluarga?",
+        "syarat bikin kk baru",
+        "kk hilang cara ngurusnya",
+        "pisah kk setelah nikah",
+    ),
+    entry(
+        "biaya",
+        "Berapa biaya mengurus dokumen?",
+        "bikin ktp bayar berapa",
+        "akta gratis kah",
+        keywords=("gratis", "tarif"),
+    ),
+    entry("salam", "Halo", "selamat pagi", "assalamualaikum", tags=("percakapan",)),
+)
+FAQ = Faq(entries=ENTRIES)
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return Matcher(FAQ, Settings())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ktp sy ilang gmn ngurusnya", "ektp-hilang"),
+        ("KTP SAYA HILANG!!!", "ektp-hilang"),
+        ("ktp aku ilang cakmano", "ektp-hilang"),
+        ("ktp sy patah jd dua", "ektp-rusak"),
+        ("min syarat bkin ktp apa aja ya", "ektp-rekam"),
+        ("kk sy hilang gmn", "kartu-keluarga"),
+        ("kartu keluarga ilang", "kartu-keluarga"),
+        ("brp duit bikin ktp", "biaya"),
+        ("halo min", "salam"),
+    ],
+)
+def test_clear_messages_are_answered(matcher, text, expected):
+    result = matcher.match(text)
+    assert isinstance(result, Answer), (text, result)
+    assert result.entry.id == expected and result.outcome == "answer"
+
+
+def test_a_shared_word_does_not_decide_alone(matcher):
+    # "ktp" is in four entries: on its own it proves none of them.
+    result = matcher.match("ktp")
+    assert not isinstance(result, Answer)
+    assert {c.entry.id for c in result.candidates} <= {
+        "ektp-rekam",
+        "ektp-hilang",
+        "ektp-rusak",
+        "biaya",
+    }
+
+
+def test_the_word_that_tells_entries_apart_decides(matcher):
+    hilang = matcher.rank("ktp hilang")
+    rusak = matcher.rank("ktp rusak")
+    assert hilang[0].entry.id == "ektp-hilang" and rusak[0].entry.id == "ektp-rusak"
+    # The same "hilang" with another document goes to that document's entry.
+    assert matcher.rank("kk hilang")[0].entry.id == "kartu-keluarga"
+
+
+def test_close_scores_offer_a_choice(matcher):
+    result = matcher.match("ktp hilang, kk juga hilang")
+    assert isinstance(result, Clarify) and result.outcome == "clarify"
+    ids = [c.entry.id for c in result.candidates]
+    assert {"ektp-hilang", "kartu-keluarga"} <= set(ids)
+    assert len(ids) <= Settings().max_candidates
+    assert "skor berdekatan" in result.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bikin paspor syaratnya apa",
+        "kartu bpjs hilang gimana",
+        "cuaca hari ini panas banget",
+        "asdfgh",
+        "",
+        "🙏🙏",
+    ],
+)
+def test_out_of_scope_goes_to_an_officer(matcher, text):
+    result = matcher.match(text)
+    assert isinstance(result, Escalate | Clarify), (text, result)
+    assert not isinstance(result, Answer)
+
+
+def test_escalation_says_why(matcher):
+    for text in ("asdfgh qwerty", "cuaca hari ini panas banget"):
+        result = matcher.match(text)
+        assert isinstance(result, Escalate) and result.outcome == "escalate"
+        assert result.reason
+
+
+def test_greeting_does_not_hide_the_question(matcher):
+    result = matcher.match("selamat pagi min, ktp saya hilang gimana")
+    assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+def test_reason_names_the_variant_and_the_words(matcher):
+    result = matcher.match("ktp sy ilang gmn ngurusnya")
+    assert "ktp" in result.reason and "hilang" in result.reason
+    assert "'" in result.reason  # the phrasing it resembled, quoted
+
+
+def test_typos_are_read_as_faq_words(matcher):
+    result = matcher.match("kartu kelurga hilng")
+    assert isinstance(result, Answer) and result.entry.id == "kartu-keluarga"
+
+
+def test_rank_scores_are_0_to_100_best_first(matcher):
+    ranked = matcher.rank("syarat bikin ktp baru dan kk baru")
+    scores = [c.score for c in ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0 <= s <= 100 for s in scores)
+
+
+def test_a_new_variant_needs_no_code():
+    faq = Faq(entries=ENTRIES)
+    before = Matcher(faq).match("ktp dimakan rayap")
+    assert not isinstance(before, Answer) or before.entry.id != "ektp-rusak"
+    rusak = dataclasses.replace(ENTRIES[2], variants=(*ENTRIES[2].variants, "ktp dimakan rayap"))
+    after = Matcher(Faq(entries=(*ENTRIES[:2], rusak, *ENTRIES[3:]))).match("ktp sy dimakan rayap")
+    assert isinstance(after, Answer) and after.entry.id == "ektp-rusak"
+
+
+def test_thresholds_come_from_settings():
+    strict = Matcher(FAQ, Settings(answer_threshold=101, clarify_threshold=101))
+    assert isinstance(strict.match("ktp sy ilang gmn ngurusnya"), Escalate)
+
+
+def test_settings_from_config_reads_known_keys_only():
+    settings = Settings.from_config(
+        {"answer_threshold": 70, "margin": 9, "courtesy_tags": ["sapaan"], "unknown": 1}
+    )
+    assert settings.answer_threshold == 70 and settings.margin == 9
+    assert settings.courtesy_tags == ("sapaan",)
+    assert hash(settings)
+
+
+def test_empty_faq_escalates():
+    result = Matcher(Faq(entries=())).match("ktp hilang")
+    assert isinstance(result, Escalate) and result.candidates == ()
+
+
+def test_to_json_follows_the_contract(matcher):
+    answer = to_json("ktp sy ilang", matcher.match("ktp sy ilang"))
+    assert list(answer) == ["text", "outcome", "id", "score", "candidates"]
+    assert answer["text"] == "ktp sy ilang" and answer["outcome"] == "answer"
+    assert answer["id"] == "ektp-hilang" and answer["candidates"][0] == "ektp-hilang"
+    assert isinstance(answer["score"], float)
+    escalate = to_json("paspor", matcher.match("bikin paspor"))
+    assert list(escalate) == ["text", "outcome", "id", "score", "candidates"]
+    assert escalate["outcome"] == "escalate" and escalate["id"] is None
