@@ -64,13 +64,22 @@ def faq_match(as_json: bool, folder: str | None) -> None:
     show_default=True,
     help="Fail above this share of wrong answers (0.02 or 2).",
 )
-def faq_eval(cases_file: str, folder: str | None, min_right: float, max_wrong: float) -> None:
+@click.option(
+    "--split",
+    type=click.Choice(["all", "tune", "holdout"]),
+    default="all",
+    show_default=True,
+    help="Only one half of the cases (a stable hash of each text decides; see bot/evaluation.py).",
+)
+def faq_eval(
+    cases_file: str, folder: str | None, min_right: float, max_wrong: float, split: str
+) -> None:
     """Run the {text, expect} cases of CASES_FILE through the matcher; exit 1 below the goals."""
     from bot import evaluation
 
     index = _matcher(folder)
     try:
-        cases = evaluation.load_cases(cases_file)
+        cases = evaluation.split_cases(evaluation.load_cases(cases_file), split)
     except evaluation.CaseError as exc:
         raise click.ClickException(str(exc)) from exc
     for case in evaluation.unknown_ids(index.faq, cases):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from bot.knowledge import Faq
 from bot.matcher import Answer, Clarify, Matcher, Result
 
 VERDICTS = ("right", "wrong", "clarified", "escalated")
+# Cases are split in two halves by a stable hash of their text: tune the FAQ and the
+# matcher on "tune" only, and confirm on "holdout" (the goals are checked on unseen text).
+SPLITS = ("all", "tune", "holdout")
 LABELS = {"right": "benar", "wrong": "salah", "clarified": "klarifikasi", "escalated": "eskalasi"}
 
 
@@ -28,6 +32,11 @@ class Case:
     def out_of_scope(self) -> bool:
         """Return True when not answering is right for this message."""
         return None in self.expect
+
+    @property
+    def half(self) -> str:
+        """Return the split this case belongs to: "tune" or "holdout" (see `split_cases`)."""
+        return split_of(self.text)
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -111,6 +120,22 @@ def load_cases(path: str | Path) -> list[Case]:
     """Read a cases file from disk."""
     path = Path(path)
     return parse_cases(path.read_text(encoding="utf-8"), path.name)
+
+
+def split_of(text: str) -> str:
+    """Return "tune" or "holdout" for a case text: the first SHA-256 byte of its UTF-8, even or odd.
+
+    The rule depends on the text alone, so a case keeps its half when others are added,
+    reordered or removed, and anyone can recompute it.
+    """
+    return "tune" if hashlib.sha256(text.encode("utf-8")).digest()[0] % 2 == 0 else "holdout"
+
+
+def split_cases(cases: Iterable[Case], split: str = "all") -> list[Case]:
+    """Return the cases of one half ("tune" or "holdout"), or all of them."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}")
+    return [c for c in cases if split == "all" or c.half == split]
 
 
 def judge(case: Case, result: Result) -> str:

@@ -81,6 +81,22 @@ def candidate(entry: Entry) -> Candidate:
     return Candidate(entry, 80.0, "-")
 
 
+def test_split_is_stable_and_halves_the_cases():
+    texts = [f"pesan nomor {n}" for n in range(400)]
+    halves = [evaluation.split_of(t) for t in texts]
+    assert set(halves) == {"tune", "holdout"}
+    assert 150 <= halves.count("tune") <= 250
+    # The text alone decides: the same text always lands in the same half.
+    assert [evaluation.split_of(t) for t in texts] == halves
+    cases = [evaluation.Case(t, (None,)) for t in texts]
+    tune = evaluation.split_cases(cases, "tune")
+    holdout = evaluation.split_cases(cases, "holdout")
+    assert len(tune) + len(holdout) == len(cases) and not set(tune) & set(holdout)
+    assert evaluation.split_cases(cases) == cases
+    with pytest.raises(ValueError):
+        evaluation.split_cases(cases, "train")
+
+
 @pytest.mark.parametrize(
     ("expect", "result", "verdict"),
     [
@@ -170,6 +186,20 @@ def test_faq_eval_exit_code_follows_the_goals(app, faq_dir, tmp_path):
     lenient = ["--min-right", "0.5", "--max-wrong", "60"]
     result = runner.invoke(args=["faq", "eval", str(bad), "--faq", str(faq_dir), *lenient])
     assert result.exit_code == 0
+
+
+def test_faq_eval_runs_one_half(app, faq_dir, tmp_path):
+    texts = ["ktp sy ilang gmn", "ktp saya hilang gmn", "e-ktp ilang", "kk ilang gmn", "paspor"]
+    cases = write_cases(tmp_path / "cases.yaml", [{"text": t, "expect": None} for t in texts])
+    runner = app.test_cli_runner()
+    counts = {}
+    for split in ("all", "tune", "holdout"):
+        args = ["faq", "eval", str(cases), "--faq", str(faq_dir), "--split", split]
+        result = runner.invoke(args=[*args, "--min-right", "0", "--max-wrong", "100"])
+        assert result.exit_code == 0, result.output
+        counts[split] = int(result.output.split("Kasus: ")[1].split()[0])
+    tune = sum(1 for t in texts if evaluation.split_of(t) == "tune")
+    assert counts == {"all": 5, "tune": tune, "holdout": 5 - tune}
 
 
 def test_faq_eval_rejects_a_broken_cases_file(app, faq_dir, tmp_path):
