@@ -527,7 +527,7 @@ def reopen_recent(
         closed_at=ticket.closed_at.isoformat(),
     )
     ticket.state, ticket.assignee_id, ticket.claimed_at = "open", None, None
-    ticket.closed_at, ticket.resolution, ticket.rating = None, None, None
+    ticket.closed_at, ticket.resolution = None, None  # the last rating stays
     ticket.waiting_since = ticket.last_citizen_at = now
     return ticket
 
