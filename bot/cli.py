@@ -198,6 +198,7 @@ def chat(number: str, sms: bool) -> None:
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due now, then exit.")
 @click.option("--id", "name", help="Worker name shown in the outbox (default: host name).")
+@with_appcontext
 def worker(once: bool, name: str | None) -> None:
     """Send queued outbound messages (officer replies, closing messages) until stopped."""
     from bot import worker as outbox_worker
