@@ -10,7 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from bot import config as configuration
-from bot import dialogue
+from bot import dialogue, pungli_reports
 from bot import matcher as matching
 from bot.library import Library
 from bot.privacy import MaskingFilter
@@ -65,7 +65,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             matching.Settings.from_config(helpdesk.get("matcher")),
             reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
         ),
-        settings=dialogue.Settings.from_config(helpdesk),
+        settings=pungli_reports.with_secrets(dialogue.Settings.from_config(helpdesk), app.config),
         config=helpdesk,
     )
     csrf.init_app(app)

@@ -66,6 +66,10 @@ def from_environment(env: dict | None = None, instance_dir: Path | None = None) 
         # The approved WhatsApp template for after the 24-hour window (config.yaml has the rest).
         "WHATSAPP_TEMPLATE_SID": env.get("WHATSAPP_TEMPLATE_SID"),
         "TWILIO_AUTH_TOKEN": pick("TWILIO_AUTH_TOKEN", None),
+        # Pungli reports: the key for reporter references (defaults to SECRET_KEY; a
+        # comma-separated list rotates keys) and the approved update template's Content SID.
+        "PUNGLI_KEY": env.get("PUNGLI_KEY"),
+        "PUNGLI_UPDATE_CONTENT_SID": env.get("PUNGLI_UPDATE_CONTENT_SID"),
         # Outbound senders (the worker): a number per channel, or a Messaging Service.
         "TWILIO_WHATSAPP_FROM": env.get("TWILIO_WHATSAPP_FROM"),
         "TWILIO_SMS_FROM": env.get("TWILIO_SMS_FROM"),

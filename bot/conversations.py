@@ -111,6 +111,10 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
     )
     turn = dialogue.respond(inbound, state, snapshot.faq, snapshot.matcher, settings, now)
     message.meta = {**(message.meta or {}), **turn.meta}
+    # A pungli report's messages are confidential: marked so that no officer view shows
+    # them (see store.PUNGLI_KIND); such turns never open or join a ticket.
+    kind = store.PUNGLI_KIND if turn.meta.get("confidential") else "message"
+    message.kind = kind
 
     if turn.close_ticket and ticket:
         ticket.state, ticket.closed_at, ticket.resolution = "closed", now, turn.close_ticket
@@ -157,6 +161,7 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
                 ticket_id=message.ticket_id,
                 direction="out",
                 author="bot",
+                kind=kind,
                 body=reply,
                 status="replied",
                 created_at=now,

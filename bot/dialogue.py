@@ -35,6 +35,7 @@ class Settings:
     max_body_chars: int = 4000
     greeting_entry: str = "salam"
     reopen_days: float = 3  # a closed ticket is reopened (and rated) within this many days
+    pungli: object = None  # bot.pungli.Settings from the `pungli:` section (None: no reports)
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -51,7 +52,14 @@ class Settings:
             },
             max_body_chars=int(config.get("limits", {}).get("max_body_chars", 4000)),
             reopen_days=float(config.get("tickets", {}).get("reopen_days", 3)),
+            pungli=_pungli_settings(config),
         )
+
+
+def _pungli_settings(config: dict):
+    from bot import pungli
+
+    return pungli.Settings.from_config(config) if config.get("pungli") else None
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,12 @@ def _flow_turn(inbound, state, faq, index, settings, now) -> Turn | None:
         return rating.step(inbound, state, settings, now) or replace(
             _respond(inbound, state, faq, index, settings, now), flow=None
         )
+    if state.flow == "pungli" and settings.pungli:
+        from bot import pungli
+
+        return pungli.step(
+            inbound, state, settings, now, lambda s: _respond(inbound, s, faq, index, settings, now)
+        )
     return None
 
 
@@ -129,6 +143,17 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
     texts = settings.texts
     words = plain(inbound.body)
     command = _command(words, settings)
+
+    if settings.pungli:
+        from bot import pungli
+
+        # Before any ticket, even a claimed one: a pungli report never reaches an officer.
+        code = pungli.check_code(inbound.body, settings.pungli)
+        if code:
+            return pungli.check(code, settings, {"outcome": "command", "command": "check"})
+        if command == "report":
+            meta = {"outcome": "command", "command": "report"}
+            return pungli.start(inbound, state, settings, now, meta)
 
     if state.ticket_number and state.ticket_claimed:
         # An officer owns the conversation: the bot stays quiet (even for BATAL, MENU…)
@@ -212,6 +237,12 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
                 {"outcome": "command", "command": "report", "entry": entry.id},
             )
 
+    if settings.pungli:
+        from bot import pungli
+
+        if pungli.is_money_demand(text, settings.pungli):
+            return pungli.confirm(text, settings, now, {"outcome": "money_demand"})
+
     result = index.match(text)
     meta = _match_meta(result)
     if isinstance(result, matching.Answer):
@@ -241,6 +272,10 @@ def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
     if entry.id == settings.greeting_entry:
         return _menu_turn(settings, faq, inbound, {**meta, "outcome": meta.get("outcome")})
     answer = fill_placeholders(entry.answer, settings)
+    if entry.action == "report_pungli" and settings.pungli:
+        from bot import pungli
+
+        return pungli.start(inbound, state, settings, now, meta)
     if entry.action == "handoff":
         if state.ticket_number:
             return Turn(

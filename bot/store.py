@@ -9,7 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -90,7 +92,7 @@ class Message(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     direction: Mapped[str] = mapped_column(String(8))  # in | out
     author: Mapped[str] = mapped_column(String(16))  # citizen | bot | officer | system
-    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | note
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | note | pungli
     body: Mapped[str] = mapped_column(Text, default="")
     media: Mapped[list] = mapped_column(JSON, default=list)  # [{url, content_type}]
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -204,6 +206,75 @@ class AuditLog(Base):
     target_type: Mapped[str | None] = mapped_column(String(32))
     target_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# Message.kind of the messages of a pungli report (the flow, CEK answers, status updates):
+# confidential, so no officer view may show them and they never belong to a ticket.
+PUNGLI_KIND = "pungli"
+
+
+class PungliReport(Base):
+    """A citizen's report of an illegal levy; only investigators see it (bot.pungli_reports).
+
+    There is no foreign key to the contact: `reporter_ref` is the contact id encrypted
+    with the server's key, so only the code that sends status updates can resolve it.
+    """
+
+    __tablename__ = "pungli_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # random tracking code
+    # diterima | diverifikasi | ditindaklanjuti | selesai | tidak_terbukti
+    status: Mapped[str] = mapped_column(String(20), default="diterima", index=True)
+    office_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(Text, default="")
+    place: Mapped[str | None] = mapped_column(String(32))  # key from config pungli.places
+    place_detail: Mapped[str | None] = mapped_column(String(200))
+    happened_on: Mapped[dt.date | None] = mapped_column(Date)
+    when_text: Mapped[str | None] = mapped_column(String(100))  # the citizen's own words
+    amount: Mapped[int | None] = mapped_column(BigInteger)  # rupiah
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    reporter_name: Mapped[str | None] = mapped_column(String(100))  # only when named
+    reporter_ref: Mapped[str] = mapped_column(Text)  # Fernet token of the contact id
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PungliEvidence(Base):
+    """A file the reporter sent: fetched by the worker, stored outside the web root."""
+
+    __tablename__ = "pungli_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("pungli_reports.id"), index=True)
+    source_url: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # stored|failed
+    stored_name: Mapped[str | None] = mapped_column(String(100))  # random file name
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    stored_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class PungliNote(Base):
+    """An investigator's note on a report, with the status change it came with (if any)."""
+
+    __tablename__ = "pungli_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("pungli_reports.id"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status_from: Mapped[str | None] = mapped_column(String(20))
+    status_to: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
 
 
 class DeadLetter(Base):

@@ -183,10 +183,11 @@ def test_menu_works_in_any_case_and_punctuation(settings):
     assert "1. Syarat rekam KTP-el pertama" in turn.replies[0]
 
 
-def test_lapor_word_reaches_the_pungli_entry(settings):
+def test_lapor_word_starts_the_pungli_report(settings):
     turn = say("LAPOR", settings)
     assert turn.meta["command"] == "report"
-    assert "LAPOR!" in turn.replies[0]
+    assert turn.flow == "pungli" and turn.flow_data["step"] == "what"
+    assert "Apa yang terjadi" in turn.replies[0]
 
 
 def test_batal_without_anything_to_cancel(settings):

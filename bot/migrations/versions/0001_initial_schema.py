@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:22:13.859248
+Create Date: 2026-11-28 13:34:48.636168
 """
 from alembic import op
 import sqlalchemy as sa
@@ -40,6 +40,32 @@ def upgrade() -> None:
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
+    op.create_table('pungli_reports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('office_id', sa.String(length=64), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('what', sa.Text(), nullable=False),
+    sa.Column('place', sa.String(length=32), nullable=True),
+    sa.Column('place_detail', sa.String(length=200), nullable=True),
+    sa.Column('happened_on', sa.Date(), nullable=True),
+    sa.Column('when_text', sa.String(length=100), nullable=True),
+    sa.Column('amount', sa.BigInteger(), nullable=True),
+    sa.Column('anonymous', sa.Boolean(), nullable=False),
+    sa.Column('reporter_name', sa.String(length=100), nullable=True),
+    sa.Column('reporter_ref', sa.Text(), nullable=False),
+    sa.Column('started_at', bot.store.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code')
+    )
+    with op.batch_alter_table('pungli_reports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pungli_reports_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pungli_reports_office_id'), ['office_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pungli_reports_status'), ['status'], unique=False)
+
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -67,6 +93,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+    op.create_table('pungli_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('source_url', sa.Text(), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('stored_name', sa.String(length=100), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('sha256', sa.String(length=64), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('stored_at', bot.store.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['report_id'], ['pungli_reports.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pungli_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pungli_evidence_report_id'), ['report_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pungli_evidence_state'), ['state'], unique=False)
+
+    op.create_table('pungli_notes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status_from', sa.String(length=20), nullable=True),
+    sa.Column('status_to', sa.String(length=20), nullable=True),
+    sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['report_id'], ['pungli_reports.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('pungli_notes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pungli_notes_report_id'), ['report_id'], unique=False)
 
     op.create_table('tickets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -186,11 +247,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tickets_contact_id'))
 
     op.drop_table('tickets')
+    with op.batch_alter_table('pungli_notes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pungli_notes_report_id'))
+
+    op.drop_table('pungli_notes')
+    with op.batch_alter_table('pungli_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pungli_evidence_state'))
+        batch_op.drop_index(batch_op.f('ix_pungli_evidence_report_id'))
+
+    op.drop_table('pungli_evidence')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
     op.drop_table('audit_log')
     op.drop_table('users')
+    with op.batch_alter_table('pungli_reports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pungli_reports_status'))
+        batch_op.drop_index(batch_op.f('ix_pungli_reports_office_id'))
+        batch_op.drop_index(batch_op.f('ix_pungli_reports_created_at'))
+
+    op.drop_table('pungli_reports')
     op.drop_table('dead_letters')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_office_id'))
