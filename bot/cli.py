@@ -206,7 +206,30 @@ def worker(once: bool, name: str | None) -> None:
     outbox_worker.serve(current_app, once=once, name=name, echo=click.echo)
 
 
+offices_cli = AppGroup("offices", help="The offices file (offices.yaml).")
+
+
+@offices_cli.command("check")
+@click.option("--file", "path", type=click.Path(dir_okay=False), help="Offices file to check.")
+def offices_check(path: str | None) -> None:
+    """Validate the offices file; exit 1 listing every problem."""
+    from bot import config as configuration
+    from bot.offices import OfficesError, load_offices
+
+    helpdesk = current_app.config["HELPDESK"]
+    path = path or configuration.resolve_path(
+        helpdesk, helpdesk.get("offices", {}).get("file", "offices.yaml")
+    )
+    try:
+        directory = load_offices(path, helpdesk.get("office", {}))
+    except OfficesError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        sys.exit(1)
+    click.echo(f"Kantor OK: {len(directory.offices)} kantor di {path}")
+
+
 def init_app(app) -> None:
     """Register the command groups on the app."""
-    for command in (faq_cli, db_cli, dev_setup, chat, worker):
+    for command in (faq_cli, db_cli, offices_cli, dev_setup, chat, worker):
         app.cli.add_command(command)

@@ -15,15 +15,16 @@ class OfficeHours:
 
     timezone: ZoneInfo
     windows: dict[int, tuple[dt.time, dt.time]]
+    holidays: frozenset[dt.date] = frozenset()
 
     @classmethod
-    def from_config(cls, office: dict) -> OfficeHours:
+    def from_config(cls, office: dict, holidays=()) -> OfficeHours:
         """Build from config.yaml's `office:` section (timezone, hours per weekday)."""
-        windows = {}
-        for day, span in (office.get("hours") or {}).items():
-            start, end = (dt.time.fromisoformat(part.strip()) for part in span.split("-"))
-            windows[DAYS.index(day)] = (start, end)
-        return cls(ZoneInfo(office.get("timezone", "Asia/Jakarta")), windows)
+        return cls(
+            ZoneInfo(office.get("timezone", "Asia/Jakarta")),
+            parse_windows(office.get("hours") or {}),
+            frozenset(holidays),
+        )
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         """Return the moment in the office's time zone."""
@@ -32,15 +33,19 @@ class OfficeHours:
     def is_open(self, moment: dt.datetime) -> bool:
         """Return True when the office is open at this moment."""
         local = self.local(moment)
-        window = self.windows.get(local.weekday())
+        window = self._window(local.date())
         return bool(window) and window[0] <= local.time() < window[1]
+
+    def _window(self, day: dt.date) -> tuple[dt.time, dt.time] | None:
+        return None if day in self.holidays else self.windows.get(day.weekday())
 
     def next_opening(self, moment: dt.datetime) -> dt.datetime | None:
         """Return the next local opening time after a moment (None when never open)."""
         local = self.local(moment)
-        for offset in range(8):
+        # Look a few weeks ahead: long holidays (Lebaran) can close an office for days.
+        for offset in range(40):
             day = local.date() + dt.timedelta(days=offset)
-            window = self.windows.get(day.weekday())
+            window = self._window(day)
             if not window:
                 continue
             opening = dt.datetime.combine(day, window[0], tzinfo=self.timezone)
@@ -56,3 +61,16 @@ class OfficeHours:
                 start, end = self.windows[index]
                 lines.append(f"{name}: {start:%H.%M}–{end:%H.%M}")
         return "\n".join(lines)
+
+
+def parse_windows(hours: dict) -> dict[int, tuple[dt.time, dt.time]]:
+    """Parse {"mon": "08:00-15:00", …} into weekday → (start, end); ValueError when invalid."""
+    windows = {}
+    for day, span in hours.items():
+        if day not in DAYS:
+            raise ValueError(f"hari tidak dikenal: {day} (pakai {', '.join(DAYS)})")
+        start, end = (dt.time.fromisoformat(part.strip()) for part in str(span).split("-"))
+        if not start < end:
+            raise ValueError(f"jam {day}: jam buka harus sebelum jam tutup ({span})")
+        windows[DAYS.index(day)] = (start, end)
+    return windows
