@@ -11,6 +11,8 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 # Applied in this order; the first table that knows a word decides.
 WORD_TABLES = ("domain.tsv", "palembang.tsv", "slang.tsv", "indocollex.tsv")
+# Words that glue a sentence or name a place: they never tell entries apart.
+NEUTRAL_TABLES = ("function_words.txt", "places.txt")
 MONEY = "uang"  # what an amount of money becomes ("50rb" -> uang)
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
@@ -73,6 +75,8 @@ class Lexicon:
         self.roots = roots
         self.documents: frozenset[str] = frozenset()  # document names, in normal form
         self.other_topics: frozenset[str] = frozenset()  # services of other agencies
+        # Words that say nothing about a topic (function words, place names), in normal form.
+        self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
         self.known = roots | frozenset(words) | frozenset(t for v in words.values() for t in v)
         self._word_cache: dict[str, tuple[str, ...]] = {}
@@ -132,6 +136,13 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.max_phrase = max((len(k) for k in phrases), default=1)
     if (folder / "other_topics.txt").exists():
         lexicon.other_topics = frozenset(w for w, _ in _read_table(folder / "other_topics.txt"))
+    lexicon.neutral = frozenset(
+        stem(w, lexicon)
+        for name in NEUTRAL_TABLES
+        if (folder / name).exists()
+        for line, _ in _read_table(folder / name)
+        for w in words(line, lexicon, merge=False)
+    )
     if (folder / "documents.txt").exists():
         lexicon.documents = frozenset(
             stem(w, lexicon)

@@ -17,7 +17,7 @@ class Settings:
 
     answer_threshold: float = 50.0  # best score needed to answer
     clarify_threshold: float = 40.0  # best score needed to offer a choice
-    margin: float = 15.0  # best must beat the runner-up by this much to answer alone
+    margin: float = 12.0  # best must beat the runner-up by this much to answer alone
     max_candidates: int = 3
     unknown_word_weight: float = 2.0  # weight of a message word no FAQ entry uses
     recall_weight: float = 0.4  # 0..1: share of the score given to covering the variant
@@ -27,6 +27,7 @@ class Settings:
     variant_share: float = 1.0  # credit for message words found only in the entry's other variants
     other_topic_weight: float = 6.0  # weight of a word naming another agency's service
     other_document_factor: float = 0.5  # score kept by a variant about another document
+    neutral_word_weight: float = 0.5  # most a function word or place name can weigh
     courtesy_tags: tuple[str, ...] = ("percakapan",)  # entries that win only on small talk
 
     @classmethod
@@ -47,6 +48,8 @@ class Candidate:
     entry: Entry
     score: float
     reason: str
+    # The message's words (stems) this entry's phrasings and keywords explain.
+    evidence: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,9 @@ class Matcher:
             for word in bag:
                 frequency[word] = frequency.get(word, 0) + 1
         self.idf = {w: math.log((count + 1) / n) for w, n in frequency.items()}
+        # A glue word or a place found in one entry only is rare by accident, not a topic.
+        for word in self.lexicon.neutral & self.idf.keys():
+            self.idf[word] = min(self.idf[word], self.settings.neutral_word_weight)
         self._postings: dict[str, list[int]] = {}
         for number, text, kind, stems in texts:
             words = frozenset(stems)
@@ -246,7 +252,8 @@ class Matcher:
         """Return every plausible entry's score for the text (0-100), best first."""
         read = self._read(text)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
-        unknown = [w.written for w in read if not w.stem]
+        neutral = self.lexicon.neutral
+        unknown = [w.written for w in read if not w.stem and w.written not in neutral]
         if not known:
             return []
         s = self.settings
@@ -266,6 +273,7 @@ class Matcher:
         documents = self.lexicon.documents.intersection(known)
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
         bag_matched: dict[int, float] = {}
+        evidence: dict[int, frozenset[str]] = {}
         for index in self._candidates(known):
             phrasing = self._phrasings[index]
             entry = phrasing.entry
@@ -275,7 +283,8 @@ class Matcher:
                 continue
             matched = sum(query[w] for w in shared)
             if entry not in bag_matched:
-                bag_matched[entry] = sum(query[w] for w in self._bags[entry].intersection(query))
+                evidence[entry] = self._bags[entry].intersection(query)
+                bag_matched[entry] = sum(query[w] for w in evidence[entry])
             recall = matched / max(phrasing.weight, floor)
             # Words found only in the entry's other variants count for part.
             explained = matched + s.variant_share * (bag_matched[entry] - matched)
@@ -292,7 +301,8 @@ class Matcher:
             reason = f"{phrasing.kind} '{phrasing.text}' (kata: {words})"
             if unknown:
                 reason += f"; tak dikenal: {', '.join(unknown[:5])}"
-            ranked.append(Candidate(self.entries[entry], round(score, 1), reason))
+            found = Candidate(self.entries[entry], round(score, 1), reason, evidence[entry])
+            ranked.append(found)
         ranked.sort(key=lambda c: (-c.score, c.entry.id))
         return ranked
 
@@ -317,13 +327,43 @@ class Matcher:
             return Escalate(
                 top3, f"skor tertinggi {top.score:.0f} di bawah ambang {s.clarify_threshold:.0f}"
             )
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if top.score >= s.answer_threshold and top.score - runner_up >= s.margin:
+        # A greeting or thanks around a question is politeness, not a second question.
+        courtesy = {self.entries[n].id for n in self._courtesy}
+        polite = top.entry.id not in courtesy
+        rivals = [
+            c
+            for c in ranked[1 : s.max_candidates]
+            if top.score - c.score < s.margin and not (polite and c.entry.id in courtesy)
+        ]
+        documents = self.lexicon.documents
+        # A message naming two documents (ktp and kk) that the best entry covers only
+        # one of is two questions: offer both rather than answer half of it.
+        other_documents = [
+            c
+            for c in top3[1:]
+            if c.score >= s.clarify_threshold and (c.evidence - top.evidence) & documents
+        ]
+        dominant = all(self._dominates(top, c) for c in rivals)
+        if top.score >= s.answer_threshold and not other_documents and dominant:
             return Answer(top, top3)
         close = tuple(
-            c for c in top3 if c.score >= s.clarify_threshold and top.score - c.score < s.margin
+            c
+            for c in top3
+            if c.score >= s.clarify_threshold
+            and (top.score - c.score < s.margin or c in other_documents)
         )
         return Clarify(close)
+
+    def _dominates(self, top: Candidate, rival: Candidate) -> bool:
+        """Return True if the rival explains nothing the top does not, and the top explains more.
+
+        Such a rival is close only because it shares the top's words (ktp, syarat): no
+        word of the message speaks for it, so asking the citizen to choose adds nothing.
+        """
+        glue = self.lexicon.neutral
+        if top.score <= rival.score or rival.evidence - top.evidence - glue:
+            return False
+        return bool(top.evidence - rival.evidence - glue)
 
 
 def to_json(text: str, result: Result) -> dict:
