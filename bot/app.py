@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from bot import cli, ops
+    from bot.console import pungli as pungli_console
     from bot.console import simulator
     from bot.console import views as console
     from webhooks import twilio
@@ -80,6 +81,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(simulator.bp)
     console.init_app(app)
+    # After the console: the pungli pages use its login (and answer 404 to everyone else).
+    app.register_blueprint(pungli_console.bp)
     cli.init_app(app)
     return app
 

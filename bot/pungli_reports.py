@@ -459,3 +459,25 @@ def store_pending_evidence(
             item.stored_at, item.last_error = now or store.utcnow(), None
             stored += 1
     return stored
+
+
+def evidence_job(helpdesk, fetcher):
+    """Return the worker's idle task that stores pending evidence; None without a fetcher
+    (no Twilio account: evidence stays pending and is fetched once one is configured)."""
+    if fetcher is None:
+        return None
+    section = (helpdesk.config.get("pungli") or {}).get("evidence") or {}
+    folder = evidence_folder(helpdesk.config, helpdesk.config.get("_base_dir", "."))
+    types = frozenset(section.get("content_types") or ()) or None
+
+    def job() -> int:
+        return store_pending_evidence(
+            helpdesk.store,
+            fetcher,
+            folder,
+            content_types=types,
+            max_bytes=int(section.get("max_bytes", 16_000_000)),
+            max_attempts=int(section.get("max_attempts", 5)),
+        )
+
+    return job

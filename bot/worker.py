@@ -46,8 +46,11 @@ class Worker:
         name: str | None = None,
         rng: random.Random | None = None,
         clock: Callable = utcnow,
+        idle: Callable[[], object] | None = None,
     ):
         self.db = db
+        # Side work done when no message is due (pungli evidence downloads).
+        self.idle = idle
         self.sender = sender
         self.settings = settings
         self.id = worker_id(name)
@@ -89,8 +92,17 @@ class Worker:
                 log.error("outbox worker %s: database error: %s", self.id, type(exc).__name__)
                 claimed = 0
             if not claimed:
+                self._idle()
                 stop.wait(self.settings.poll_seconds)
         log.info("outbox worker %s stopped", self.id)
+
+    def _idle(self) -> None:
+        if self.idle is None:
+            return
+        try:
+            self.idle()
+        except Exception:  # noqa: BLE001 - side work never stops the sending loop
+            log.exception("outbox worker %s: idle task failed", self.id)
 
     def deliver(self, outbox_id: int) -> str:
         """Send one claimed row part by part; return its state afterwards."""
@@ -185,12 +197,15 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     """
     import signal
 
+    from bot import pungli_reports
+    from webhooks.media import fetcher_from_config
     from webhooks.sender import sender_from_config
 
     helpdesk = app.extensions["helpdesk"]
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
     sender = sender_from_config(app.config, settings)
-    worker = Worker(helpdesk.store, sender, settings, name=name)
+    evidence = pungli_reports.evidence_job(helpdesk, fetcher_from_config(app.config))
+    worker = Worker(helpdesk.store, sender, settings, name=name, idle=evidence)
     if getattr(sender, "local", False):
         echo(
             f"Pekerja {worker.id}: mode lokal (tanpa akun Twilio) — pesan keluar ditandai "
@@ -199,7 +214,9 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     else:
         echo(f"Pekerja {worker.id}: mengirim lewat Twilio.")
     if once:
-        return worker.drain()
+        handled = worker.drain()
+        worker._idle()
+        return handled
     stop = threading.Event()
 
     def _stop(signum, _frame):

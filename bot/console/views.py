@@ -89,6 +89,8 @@ def _landing() -> str:
         return url_for("console.queue")
     if current_user.has("admin"):
         return url_for("console.users")
+    if current_user.has("investigator"):  # pungli reports (bot/console/pungli.py)
+        return url_for("pungli.index")
     return url_for("console.home")
 
 
@@ -131,7 +133,7 @@ def logout():
 @require(*accounts.ROLES)
 def home():
     """Send each account to its page; roles without console pages yet get a short note."""
-    if current_user.has(*QUEUE_ROLES, "admin"):
+    if current_user.has(*QUEUE_ROLES, "admin", "investigator"):
         return redirect(_landing())
     return render_template("console/home.html")
 
