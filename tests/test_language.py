@@ -123,6 +123,23 @@ def test_staff_extend_the_lexicon_without_code(tmp_path):
     assert language.tokens("bosku kitas bkn ktp", lexicon) == ["izin tinggal", "bukan", "ktp"]
 
 
+def test_function_words_and_places_are_neutral_data(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "slang.tsv").write_text("tp\ttetapi\n", encoding="utf-8")
+    (folder / "function_words.txt").write_text("# glue\ntp\njuga\n", encoding="utf-8")
+    (folder / "places.txt").write_text("baturaja\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    # Written any way the normaliser reads them: "tp" is stored as "tetapi".
+    assert lexicon.neutral == {"tetapi", "juga", "baturaja"}
+
+
+def test_shipped_neutral_words_keep_intent_words_out():
+    neutral = language.default_lexicon().neutral
+    assert {"juga", "itu", "saya", "palembang", "lahat", "banyuasin"} <= neutral
+    assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
+
+
 def test_domain_table_wins_over_the_dictionary(tmp_path):
     folder = tmp_path / "lexicon"
     folder.mkdir()

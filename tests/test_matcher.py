@@ -194,3 +194,35 @@ def test_to_json_follows_the_contract(matcher):
     escalate = to_json("paspor", matcher.match("bikin paspor"))
     assert list(escalate) == ["text", "outcome", "id", "score", "candidates"]
     assert escalate["outcome"] == "escalate" and escalate["id"] is None
+
+
+def test_a_rival_with_only_shared_words_does_not_need_the_margin():
+    # With a margin this wide every entry is "close"; what decides is whether the
+    # runner-up has a word of its own in the message.
+    wide = Matcher(FAQ, Settings(margin=60))
+    result = wide.match("syarat bikin ktp apa aja")
+    top, rival = wide.rank("syarat bikin ktp apa aja")[:2]
+    assert rival.evidence < top.evidence and top.score - rival.score < 60
+    assert isinstance(result, Answer) and result.entry.id == "ektp-rekam"
+
+
+def test_a_rival_with_a_word_of_its_own_is_offered():
+    wide = Matcher(FAQ, Settings(margin=60))
+    result = wide.match("ktp rusak ganti syarat apa")
+    assert isinstance(result, Clarify)
+    assert [c.entry.id for c in result.candidates][:2] == ["ektp-rusak", "ektp-rekam"]
+
+
+@pytest.mark.parametrize("extra", ["di lahat", "juga", "di palembang itu", "sayo di prabumulih"])
+def test_function_words_and_places_do_not_dilute_a_question(matcher, extra):
+    plain = matcher.rank("ktp sy ilang gmn")[0]
+    padded = matcher.rank(f"ktp sy ilang gmn {extra}")[0]
+    assert padded.entry.id == plain.entry.id == "ektp-hilang"
+    assert padded.score == plain.score
+    assert isinstance(matcher.match(f"ktp sy ilang gmn {extra}"), Answer)
+
+
+def test_a_greeting_is_not_a_rival_to_the_question():
+    wide = Matcher(FAQ, Settings(margin=60))
+    result = wide.match("selamat pagi, ktp sy patah gimana")
+    assert isinstance(result, Answer) and result.entry.id == "ektp-rusak"
