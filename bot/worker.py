@@ -201,6 +201,8 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     from webhooks.media import fetcher_from_config
     from webhooks.sender import sender_from_config
 
+    # The twilio client logs every request's URL and headers at INFO: keep the log readable.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     helpdesk = app.extensions["helpdesk"]
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
     sender = sender_from_config(app.config, settings)
