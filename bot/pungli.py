@@ -239,24 +239,26 @@ def step(inbound: Inbound, state: State, settings, now: dt.datetime, otherwise) 
         return _resume_step(inbound, data, ps, now, meta)
 
     draft = dict(data.get("draft") or {})
+    body, notes = inbound.body.strip(), ""
     if inbound.media and inbound.channel != SMS:
-        # Attachments are evidence whenever they come; a photo alone answers no question.
+        # Attachments are evidence whenever they come; a photo (with or without a caption)
+        # answers no question, except SELESAI/LEWATI sent along with it.
         notes = "\n".join(_take_media(inbound, draft, ps, name))
         data["draft"] = draft
-        if not inbound.body.strip():
-            if name == "evidence":
-                return _turn((notes,), data, meta)
+        if name == "evidence" and _evidence(body, inbound, ps, now) is None:
+            return _turn((notes,), data, meta)
+        if not body:
             return _ask(data, ps, inbound, meta, lead=notes)
     if name == "summary":
         return _summary_step(inbound, data, ps, now, meta)
 
-    answer = _HANDLERS[name](inbound.body.strip(), inbound, ps, now)
+    answer = _HANDLERS[name](body, inbound, ps, now)
     if answer is None:
         return _retry(data, ps, inbound, meta, name)
     draft.update(answer)
     done = sorted(set(data.get("done") or ()) | {name})
     data.update(draft=draft, done=done, tries=0)
-    return _ask(data, ps, inbound, meta)
+    return _ask(data, ps, inbound, meta, lead=notes)
 
 
 def _confirm_step(inbound, data, ps: Settings, meta) -> Turn:

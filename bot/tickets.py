@@ -475,15 +475,17 @@ def close(
         officer_id=actor.id,
         now=now,
     )
-    # The citizen's next digit 1-3 rates this ticket (see bot.rating).
-    contact.state = {
-        **(contact.state or {}),
-        "flow": "rating",
-        "flow_data": {
-            "ticket_id": ticket.id,
-            "until": (now + dt.timedelta(days=rating_days)).isoformat(),
-        },
-    }
+    # The citizen's next digit 1-3 rates this ticket (see bot.rating) — unless a pungli
+    # report is in progress: its answers must stay in that confidential flow.
+    if (contact.state or {}).get("flow") != "pungli":
+        contact.state = {
+            **(contact.state or {}),
+            "flow": "rating",
+            "flow_data": {
+                "ticket_id": ticket.id,
+                "until": (now + dt.timedelta(days=rating_days)).isoformat(),
+            },
+        }
     return message
 
 

@@ -387,6 +387,16 @@ def test_photos_at_the_evidence_step_are_collected_until_selesai(settings):
     assert [e["content_type"] for e in citizen.draft["evidence"]] == ["image/jpeg", "audio/ogg"]
 
 
+def test_photo_with_a_caption_is_evidence_not_a_bad_answer(settings):
+    citizen = Citizen(settings)
+    reach(citizen, "evidence")
+    reply = citizen.say("ini fotonya pak", media=[PHOTO])
+    assert reply.startswith("Bukti diterima (1/5)") and citizen.step == "evidence"
+    reply = citizen.say("selesai", media=[Media(PHOTO.url + "2", "image/png")])
+    assert "Bukti diterima (2/5)" in reply and "Identitas Anda" in reply
+    assert citizen.step == "anonymity"
+
+
 def test_evidence_type_not_allowed_is_refused(settings):
     citizen = Citizen(settings)
     reach(citizen, "evidence")

@@ -236,6 +236,7 @@ def test_status_change_notifies_the_reporter_through_the_outbox(investigator, he
         assert contact.number == WA_NUMBER
     page = investigator.get(f"/console/pungli/{code}").get_data(as_text=True)
     assert "Diterima → Diverifikasi" in page and "bukti ada" in page
+    assert "Status laporan diubah" in page  # the sentence from config.yaml
     # The reporter can follow it with CEK.
     assert "Diverifikasi" in Phone(investigator).send(f"CEK {code}")
 
@@ -243,6 +244,9 @@ def test_status_change_notifies_the_reporter_through_the_outbox(investigator, he
 def test_status_follows_the_allowed_path(investigator, helpdesk, code):
     post(investigator, f"/console/pungli/{code}/status", status="selesai", note="loncat")
     post(investigator, f"/console/pungli/{code}/status", status="diverifikasi", note="")
+    assert "Tulis catatan alasan" in investigator.get(f"/console/pungli/{code}").get_data(
+        as_text=True
+    )
     post(investigator, f"/console/pungli/{code}/status", status="bogus", note="x")
     with helpdesk.store.session() as session:
         assert pungli_reports.find(session, code).status == "diterima"
@@ -436,3 +440,23 @@ def test_worker_stores_evidence_when_idle(helpdesk, client, monkeypatch, tmp_pat
         assert item.state == "stored"
     assert (tmp_path / "ev" / item.stored_name).read_bytes() == b"%PDF-1.7 isi"
     assert pungli_reports.evidence_job(helpdesk, None) is None
+
+
+def test_officer_closing_a_ticket_mid_report_does_not_hijack_the_report(client, helpdesk):
+    from bot import tickets
+
+    phone = Phone(client)
+    phone.send("PETUGAS")
+    phone.send("LAPOR")
+    phone.send("Petugas loket minta 100rb")
+    budi = add_user(helpdesk, "budi", "officer")
+    with helpdesk.store.session() as session:
+        ticket = session.scalars(select(store.Ticket)).one()
+        actor = tickets.Actor(budi, "Budi")
+        tickets.claim(session, ticket.id, actor, store.utcnow())
+        tickets.close(session, ticket.id, actor, "selesai", "Tiket {ticket} selesai.", "TK-",
+                      store.utcnow())  # fmt: skip
+    # The next answer still belongs to the report, not to a rating or a new ticket.
+    assert "Nama tempatnya" in phone.send("2")
+    with helpdesk.store.session() as session:
+        assert session.scalars(select(store.Ticket.state)).all() == ["closed"]
