@@ -160,7 +160,11 @@ def status():
     message_id = request.args.get("m", type=int)
     with helpdesk.store.session() as session:
         outbox.record_status(
-            session, sid, value.lower(), request.form.get("ErrorCode") or None,
-            message_id=message_id, position=request.args.get("p", 0, type=int),
+            session,
+            sid,
+            value.lower(),
+            request.form.get("ErrorCode") or None,
+            message_id=message_id,
+            position=request.args.get("p", 0, type=int),
         )
     return Response(status=204)
