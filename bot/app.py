@@ -64,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             app.config["FAQ_FOLDER"],
             matching.Settings.from_config(helpdesk.get("matcher")),
             reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
+            settle_seconds=float(helpdesk.get("faq", {}).get("settle_seconds", 0)),
         ),
         settings=pungli_reports.with_secrets(dialogue.Settings.from_config(helpdesk), app.config),
         config=helpdesk,
@@ -72,7 +73,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from bot import cli, ops
     from bot.console import pungli as pungli_console
-    from bot.console import simulator
+    from bot.console import faq_editor, simulator
     from bot.console import views as console
     from webhooks import twilio
 
@@ -81,6 +82,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(ops.bp)
     app.register_blueprint(simulator.bp)
     console.init_app(app)
+    faq_editor.init_app(app)
     # After the console: the pungli pages use its login (and answer 404 to everyone else).
     app.register_blueprint(pungli_console.bp)
     cli.init_app(app)

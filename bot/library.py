@@ -25,12 +25,24 @@ class Snapshot:
 
 
 class Library:
-    """Serve the last good FAQ; check the folder at most every `reload_seconds`."""
+    """Serve the last good FAQ; check the folder at most every `reload_seconds`.
 
-    def __init__(self, folder: str | Path, settings: matching.Settings, reload_seconds=3.0):
+    A changed file is loaded once it has not been written for `settle_seconds`, so an
+    editor that writes a file in several steps is not read half-way (the console's own
+    saves are atomic renames and call `reload` at once).
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        settings: matching.Settings,
+        reload_seconds=3.0,
+        settle_seconds=0.0,
+    ):
         self.folder = Path(folder)
         self.settings = settings
         self.reload_seconds = reload_seconds
+        self.settle_seconds = settle_seconds
         self.errors: list[knowledge.Problem] = []  # problems of the newest broken load
         self.reloads = 0
         self._snapshot: Snapshot | None = None
@@ -45,7 +57,12 @@ class Library:
         if now - self._checked_at >= self.reload_seconds:
             self._checked_at = now
             if _fingerprint(self.folder) != self._snapshot.faq.fingerprint:
-                self.reload()
+                wait = self._settling()
+                if wait:
+                    # Look again as soon as the writer has had time to finish.
+                    self._checked_at = now - self.reload_seconds + wait
+                else:
+                    self.reload()
         return self._snapshot
 
     @property
@@ -82,11 +99,24 @@ class Library:
                 for problem in self.errors[:MAX_LOGGED_PROBLEMS]:
                     log.error("FAQ problem: %s", problem)
                 return False
+            faq = replace(faq, fingerprint=seen)
             self._snapshot = Snapshot(faq, matching.Matcher(faq, self.settings), time.time())
             self.errors = []
             self.reloads += 1
             log.info("FAQ loaded: %d entries from %s", len(faq), self.folder)
             return True
+
+    def _settling(self) -> float:
+        """Return how long to wait before the newest FAQ file is old enough to read (0: now)."""
+        if self.settle_seconds <= 0:
+            return 0.0
+        try:
+            newest = max((p.stat().st_mtime for p in knowledge.faq_files(self.folder)), default=0)
+        except OSError:
+            return 0.0
+        age = time.time() - newest
+        # A future mtime (clock skew, touch) must not stop reloads: only a fresh write waits.
+        return self.settle_seconds - age if 0 <= age < self.settle_seconds else 0.0
 
     def _empty(self) -> Snapshot:
         faq = knowledge.build_faq([], self.folder)
@@ -94,7 +124,13 @@ class Library:
 
 
 def _fingerprint(folder: Path) -> str:
+    """Return the FAQ files' fingerprint plus their inodes.
+
+    An atomic save (temp file + rename) gives the file a new inode, so two saves within
+    one clock tick that happen to keep the size are still seen.
+    """
     try:
-        return knowledge.fingerprint(folder)
+        inodes = ",".join(str(p.stat().st_ino) for p in knowledge.faq_files(folder))
+        return f"{knowledge.fingerprint(folder)}:{inodes}"
     except OSError:
         return ""

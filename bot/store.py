@@ -289,6 +289,27 @@ class DeadLetter(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class FaqChange(Base):
+    """One FAQ edit made in the console: the entry's YAML before and after (history, revert)."""
+
+    __tablename__ = "faq_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entry_id: Mapped[str] = mapped_column(String(100), index=True)
+    file: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))  # add | edit | retire | restore | revert
+    before_yaml: Mapped[str | None] = mapped_column(Text)  # None: the entry was added
+    after_yaml: Mapped[str | None] = mapped_column(Text)
+    base_version: Mapped[str | None] = mapped_column(String(64))  # hash the editor started from
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("faq_changes.id"))
+    # Evaluation cases before/after the save (bot.faq_editing.compare).
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    user: Mapped[User | None] = relationship()
+
+
 # ---------------------------------------------------------------- engine, sessions
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:34:48.636168
+Create Date: 2026-11-28 13:40:40.813933
 """
 from alembic import op
 import sqlalchemy as sa
@@ -93,6 +93,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+    op.create_table('faq_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('entry_id', sa.String(length=100), nullable=False),
+    sa.Column('file', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('before_yaml', sa.Text(), nullable=True),
+    sa.Column('after_yaml', sa.Text(), nullable=True),
+    sa.Column('base_version', sa.String(length=64), nullable=True),
+    sa.Column('reverts_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['reverts_id'], ['faq_changes.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('faq_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_faq_changes_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_faq_changes_entry_id'), ['entry_id'], unique=False)
 
     op.create_table('pungli_evidence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,6 +276,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pungli_evidence_report_id'))
 
     op.drop_table('pungli_evidence')
+    with op.batch_alter_table('faq_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_faq_changes_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_faq_changes_at'))
+
+    op.drop_table('faq_changes')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_at'))
 
