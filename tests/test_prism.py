@@ -1,6 +1,6 @@
 """Conformance: the requests the worker makes are valid for Twilio's real Messages API.
 
-Stoplight Prism serves a mock of Twilio's own OpenAPI description (../shared/twilio/) and
+Stoplight Prism serves a mock of Twilio's own OpenAPI description (tests/twilio/) and
 refuses, with 422, any request the description does not allow. Needs Node 20 and npx (the
 package is fetched once into ~/.npm). If Prism cannot start, these tests fail: they are
 the only check against Twilio's schema, so they are never skipped.
@@ -27,7 +27,7 @@ from tests.fake_twilio import ACCOUNT_SID, twilio_sender
 from tests.test_outbox import Clock, add_contact, db, enqueue, row  # noqa: F401 - fixtures
 
 PRISM = "@stoplight/prism-cli@5.14.2"
-SPEC = Path(__file__).resolve().parents[2] / "shared" / "twilio" / "twilio_api_v2010.json"
+SPEC = Path(__file__).resolve().parent / "twilio" / "twilio_api_v2010.json"
 START_SECONDS = 240  # the first run downloads Prism through npm
 
 
