@@ -136,6 +136,22 @@ def test_simulator_is_hidden_in_production(database_url):
     app.extensions["helpdesk"].store.dispose()
 
 
+def test_enabled_simulator_in_production_is_only_for_signed_in_staff(database_url):
+    from tests.conftest import add_user, login
+
+    env = {**PRODUCTION_ENV, "DATABASE_URL": database_url, "SIMULATOR_ENABLED": "1"}
+    app = create_app({"ENV": env, "SESSION_COOKIE_SECURE": False})
+    client = app.test_client()
+    query = "/simulator/messages?number=%2B6281234567890&channel=whatsapp"
+    assert client.get("/simulator").status_code == 404
+    assert client.get(query).status_code == 404
+    add_user(app.extensions["helpdesk"], "petugas1", "officer")
+    login(client, "petugas1")
+    assert client.get("/simulator").status_code == 200
+    assert client.get(query).status_code == 200
+    app.extensions["helpdesk"].store.dispose()
+
+
 def test_terminal_chat_answers_and_stores(app, helpdesk):
     result = app.test_cli_runner().invoke(args=["chat"], input="halo\nmenu\n")
     assert result.exit_code == 0

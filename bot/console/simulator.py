@@ -6,6 +6,7 @@ import re
 import uuid
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_login import current_user
 from sqlalchemy import select
 
 from bot import conversations, store
@@ -25,9 +26,12 @@ _NUMBER = re.compile(r"^\+?\d{6,15}$")
 
 @bp.before_request
 def only_when_enabled():
-    """Hide the simulator in production unless SIMULATOR_ENABLED is set."""
-    if current_app.config.get("PRODUCTION") and not current_app.config.get("SIMULATOR_ENABLED"):
+    """Hide the simulator in production unless enabled, and then only for signed-in staff."""
+    if not current_app.config.get("PRODUCTION"):
+        return None
+    if not current_app.config.get("SIMULATOR_ENABLED") or not current_user.is_authenticated:
         abort(404)
+    return None
 
 
 def _contact_args(data) -> tuple[str, str]:
