@@ -127,7 +127,7 @@ def _in_scope(statement: Select, actor: Actor) -> Select:
     return statement
 
 
-def _search(statement: Select, text: str, prefix: str) -> Select:
+def _search(statement: Select, text: str) -> Select:
     text = text.strip()
     digits = re.sub(r"\D", "", text)
     if not digits:
@@ -159,7 +159,7 @@ def queue(
         actor,
     )
     if search.strip():
-        statement = _search(statement, search, prefix).order_by(store.Ticket.id.desc())
+        statement = _search(statement, search).order_by(store.Ticket.id.desc())
     elif view == "closed":
         statement = statement.where(store.Ticket.state == "closed").order_by(
             store.Ticket.closed_at.desc(), store.Ticket.id.desc()
@@ -242,7 +242,8 @@ def get(session: Session, ticket_id: int, actor: Actor, lock: bool = False) -> s
     """Return a ticket the actor may see, or raise TicketError("not_found")."""
     statement = _in_scope(select(store.Ticket).where(store.Ticket.id == ticket_id), actor)
     if lock:
-        statement = statement.with_for_update()
+        # Lock the row and re-read it: what an earlier read in this session saw may be stale.
+        statement = statement.with_for_update().execution_options(populate_existing=True)
     ticket = session.scalars(statement).one_or_none()
     if ticket is None:
         raise TicketError("not_found")

@@ -25,7 +25,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 
 from bot import accounts, store, tickets
-from bot.console.auth import require, texts
+from bot.console.auth import ConsoleUser, require, texts
 from bot.dialogue import fill_placeholders
 from bot.privacy import mask_number
 
@@ -108,11 +108,7 @@ def login():
         user = accounts.authenticate(
             session, username, request.form.get("password", ""), _now(), policy
         )
-        signed_in = None
-        if user is not None:
-            from bot.console.auth import ConsoleUser
-
-            signed_in = ConsoleUser(user)
+        signed_in = ConsoleUser(user) if user is not None else None
     if signed_in is None:
         time.sleep(policy.failure_delay_seconds)
         _say("login_failed", "error")
