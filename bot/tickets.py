@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import outbox, store
+from bot import dialogue, outbox, store
 from bot.messages import WHATSAPP
 from bot.privacy import mask_identifiers, mask_number
 
@@ -359,7 +359,7 @@ def reply(
     message = outbox.enqueue(
         session,
         ticket.contact,
-        body=body,
+        body=dialogue._for_channel(body, ticket.contact.channel),  # SMS: no *bold* markers
         author="officer",
         ticket_id=ticket.id,
         officer_id=actor.id,
@@ -470,7 +470,9 @@ def close(
     message = outbox.enqueue(
         session,
         contact,
-        body=_fill(closing_text, {"{ticket}": number_of(ticket.id, prefix)}),
+        body=dialogue._for_channel(
+            _fill(closing_text, {"{ticket}": number_of(ticket.id, prefix)}), contact.channel
+        ),
         author="system",
         ticket_id=ticket.id,
         officer_id=actor.id,

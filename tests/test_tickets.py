@@ -335,3 +335,17 @@ def test_reopen_rules(db, closed_days_ago, days, reopened):
 @pytest.fixture
 def helpdesk(app):
     return app.extensions["helpdesk"]
+
+
+def test_sms_replies_and_closing_message_lose_whatsapp_markup(db):
+    ticket_id = make_ticket(db, channel="sms", last_inbound=NOW - dt.timedelta(days=5))
+    budi = make_user(db, "budi")
+    with db.session() as session:
+        tickets.claim(session, ticket_id, budi, NOW)
+    with db.session() as session:
+        reply = tickets.reply(session, ticket_id, budi, "Syaratnya *GRATIS* ya", NOW)
+        closing = tickets.close(
+            session, ticket_id, budi, "ok", "Tiket *{ticket}* selesai", "TK-", NOW
+        )
+        assert reply.body == "Syaratnya GRATIS ya"
+        assert closing.body == f"Tiket TK-{ticket_id:06d} selesai"
