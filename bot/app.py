@@ -72,8 +72,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from bot import cli, ops
-    from bot.console import pungli as pungli_console
     from bot.console import faq_editor, simulator
+    from bot.console import pungli as pungli_console
     from bot.console import views as console
     from webhooks import twilio
 

@@ -59,8 +59,8 @@ class Library:
             if _fingerprint(self.folder) != self._snapshot.faq.fingerprint:
                 wait = self._settling()
                 if wait:
-                    # Look again as soon as the writer has had time to finish.
-                    self._checked_at = now - self.reload_seconds + wait
+                    # Look again once the writer has had time to finish (or sooner).
+                    self._checked_at = now - self.reload_seconds + min(wait, self.reload_seconds)
                 else:
                     self.reload()
         return self._snapshot

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from bot import language, store
 from bot.privacy import mask_identifiers
 
 OUTCOMES = ("escalate", "clarify")
+WORDINGS_PER_GROUP = 5  # distinct wordings a new message is compared with, per group
 
 
 @dataclass(frozen=True)
@@ -104,20 +105,35 @@ def group(
 ) -> list[Group]:
     """Group messages whose normalised words are at least `threshold` alike.
 
-    A message joins the group whose first message it resembles most; groups are
-    returned the most frequent first, then the most recent.
+    A message joins the group holding the message it resembles most (each group is
+    compared through its first few distinct wordings); groups are returned the most
+    frequent first, then the most recent.
     """
     groups: list[Group] = []
+    keys: list[str] = []  # distinct wordings that represent a group ...
+    owners: list[Group] = []  # ... and the group of each
+    seen: dict[str, Group] = {}
+    # token_sort_ratio (in C) prefilters: the average can reach `threshold` only if it
+    # reaches 2 * threshold - 100, since token_set_ratio is at most 100.
+    cutoff = max(0.0, 2 * threshold - 100)
     for item in sorted(items, key=lambda m: (m.at, m.message_id)):
         key = normalise(item.text) or " ".join(item.text.lower().split())
-        best, best_score = None, threshold
-        for candidate in groups:
-            score = similarity(key, candidate.key)
-            if score >= best_score:
-                best, best_score = candidate, score
+        best = seen.get(key)
         if best is None:
-            best = Group(key)
-            groups.append(best)
+            best_score = threshold
+            for choice, sort_score, index in process.extract(
+                key, keys, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, limit=None
+            ):
+                score = (sort_score + fuzz.token_set_ratio(key, choice)) / 2
+                if score >= best_score:
+                    best, best_score = owners[index], score
+            if best is None:
+                best = Group(key)
+                groups.append(best)
+            seen[key] = best
+            if sum(1 for owner in owners if owner is best) < WORDINGS_PER_GROUP:
+                keys.append(key)
+                owners.append(best)
         best.items.append(item)
     groups.sort(key=lambda g: (-g.count, -g.last_at.timestamp()))
     return groups

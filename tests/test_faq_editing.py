@@ -188,9 +188,7 @@ def test_a_bad_date_is_a_problem_on_its_field():
         ({"follow_up": "tidak-ada"}, "follow_up", "tidak ada"),
     ],
 )
-def test_every_faq_check_rule_runs_before_a_save_and_names_the_field(
-    folder, changes, field, words
-):
+def test_every_faq_check_rule_runs_before_a_save_and_names_the_field(folder, changes, field, words):
     plan = edit(folder, "biaya", **changes)
     verdict = faq_editing.verify(folder, plan, settings=matching.Settings())
     assert not verdict.ok
@@ -317,10 +315,12 @@ def test_simultaneous_saves_to_one_file_never_interleave(folder):
 
 
 def test_the_folder_lock_waits_a_bounded_time(folder):
-    with faq_editing.folder_lock(folder):
-        with pytest.raises(faq_editing.EditError) as busy:
-            with faq_editing.folder_lock(folder, timeout=0.2):
-                pass
+    with (
+        faq_editing.folder_lock(folder),
+        pytest.raises(faq_editing.EditError) as busy,
+        faq_editing.folder_lock(folder, timeout=0.2),
+    ):
+        pass
     assert busy.value.code == "busy"
 
 
