@@ -679,11 +679,11 @@ def trial(
 
 
 @contextlib.contextmanager
-def folder_lock(folder, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def folder_lock(folder, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the FAQ folder (all processes of this host); bounded wait."""
     fd = os.open(folder, os.O_RDONLY)
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -312,6 +312,29 @@ def test_a_direct_file_edit_meanwhile_is_also_a_conflict(editor, faq_folder):
     assert any("langsung di berkas" in f for f in flashes(response.get_data(as_text=True)))
 
 
+def test_a_file_broken_directly_meanwhile_refuses_the_save_and_keeps_the_text(
+    editor, helpdesk, faq_folder
+):
+    fields = form_of(editor, "biaya")
+    (faq_folder / "biaya.yaml").write_text("entries:\n  - id: biaya\n    question: [\n")
+    fields["answer"] = "Teks yang tidak boleh hilang."
+    response = post(editor, "/console/faq/entries/biaya", **fields)
+    assert response.status_code == 409
+    html = unescape(response.get_data(as_text=True))
+    assert any("biaya.yaml" in f and "YAML tidak valid" in f for f in flashes(html))
+    assert "Teks yang tidak boleh hilang." in html
+    assert helpdesk.library.faq.get("biaya") is not None  # the bot keeps the last good FAQ
+
+
+def test_a_busy_folder_keeps_the_text(editor, faq_folder, monkeypatch):
+    fields = {**form_of(editor, "biaya"), "answer": "Teks saat sibuk."}
+    monkeypatch.setattr(faq_editing, "LOCK_TIMEOUT", 0.1)
+    with faq_editing.folder_lock(faq_folder):  # another process is saving
+        response = post(editor, "/console/faq/entries/biaya", **fields)
+    assert response.status_code == 503
+    assert "Teks saat sibuk." in unescape(response.get_data(as_text=True))
+
+
 def test_retire_and_restore(editor, helpdesk, faq_folder):
     version = form_of(editor, "ektp-rusak")["version"]
     response = post(editor, "/console/faq/entries/ektp-rusak/retire", retired="1", version=version)

@@ -329,7 +329,14 @@ def update(entry_id: str):
     version = request.form.get("version") or None
     current = faq_editing.find(_folder(), entry_id)
     if current is None:
-        abort(404)
+        broken = [f for f in faq_editing.read_folder(_folder()) if f.error]
+        if not broken:
+            abort(404)
+        # Its file was broken by a direct edit meanwhile: say so and keep the editor's text.
+        _say("file_error", "error", reason="; ".join(f"{f.name}: {f.error}" for f in broken))
+        return _render_entry(
+            mode="edit", values=values, version=version, entry_id=entry_id, status=409
+        )
     if form_problems:
         _say("invalid", "error")
         return _render_entry(
@@ -358,7 +365,17 @@ def update(entry_id: str):
             status=409,
         )
     except faq_editing.EditError as exc:
-        return _edit_error(exc, entry_id)
+        if exc.code != "busy":
+            return _edit_error(exc, entry_id)
+        _say("busy", "error")
+        return _render_entry(
+            mode="edit",
+            values=values,
+            version=version,
+            entry_id=entry_id,
+            block=current,
+            status=503,
+        )
     if not result.saved:
         _say("invalid", "error")
         return _render_entry(
@@ -393,7 +410,7 @@ def _edit_error(exc: faq_editing.EditError, entry_id: str | None = None):
     if exc.code == "not_found":
         abort(404)
     _say("busy" if exc.code == "busy" else "file_error", "error", reason=str(exc))
-    if entry_id:
+    if entry_id and exc.code == "busy":
         return redirect(url_for("faq_editor.edit", entry_id=entry_id))
     return redirect(url_for("faq_editor.index"))
 
