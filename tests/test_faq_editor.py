@@ -177,6 +177,15 @@ def test_the_list_searches_questions_variants_and_answers(editor):
     assert "ektp-hilang" in html and "biaya" in html and 'id="try-form"' in html
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/entries/biaya", "/new", "/history", "/missed"],
+)
+def test_every_faq_page_has_the_try_box(editor, path):
+    html = editor.get("/console/faq" + path).get_data(as_text=True)
+    assert 'id="try-form"' in html and "faq_editor.js" in html
+
+
 def test_the_preview_shows_whatsapp_formatting_escaped_and_sms_length(editor):
     response = post(
         editor,

@@ -689,11 +689,6 @@ def _flash_evaluation(detail: dict) -> None:
     _say(code, "error" if after < before else "ok", before=f"{before:.1%}", after=f"{after:.1%}")
 
 
-@bp.app_context_processor
-def faq_editor_globals() -> dict:
-    return {"faq_texts": _texts()}
-
-
 def init_app(app) -> None:
     """Register the FAQ editor on the app."""
     app.register_blueprint(bp)
