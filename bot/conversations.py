@@ -111,6 +111,8 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
     )
     turn = dialogue.respond(inbound, state, snapshot.faq, snapshot.matcher, settings, now)
     message.meta = {**(message.meta or {}), **turn.meta}
+    message.outcome = (turn.meta.get("outcome") or "")[:20] or None
+    message.entry_id = (turn.meta.get("entry") or "")[:100] or None
     # A pungli report's messages are confidential: marked so that no officer view shows
     # them (see store.PUNGLI_KIND); such turns never open or join a ticket.
     kind = store.PUNGLI_KIND if turn.meta.get("confidential") else "message"

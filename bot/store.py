@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -101,11 +102,17 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     meta: Mapped[dict] = mapped_column(JSON, default=dict)  # matcher outcome, entry, score, reason
+    # meta's outcome and answered entry as plain columns, so reports can GROUP BY them
+    # on SQLite and PostgreSQL alike (filled by conversations.receive).
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    entry_id: Mapped[str | None] = mapped_column(String(100))
     raw: Mapped[dict] = mapped_column(JSON, default=dict)  # the provider's form, as received
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     contact: Mapped[Contact] = relationship()
+
+    __table_args__ = (Index("ix_messages_direction_created_at", "direction", "created_at"),)
 
 
 class Ticket(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:40:40.813933
+Create Date: 2026-11-28 14:09:37.283273
 """
 from alembic import op
 import sqlalchemy as sa
@@ -190,6 +190,8 @@ def upgrade() -> None:
     sa.Column('error_code', sa.String(length=16), nullable=True),
     sa.Column('officer_id', sa.Integer(), nullable=True),
     sa.Column('meta', sa.JSON(), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('entry_id', sa.String(length=100), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.store.UTCDateTime(timezone=True), nullable=True),
@@ -202,6 +204,7 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_messages_direction_created_at', ['direction', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('message_parts',
@@ -255,6 +258,7 @@ def downgrade() -> None:
     op.drop_table('message_parts')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_ticket_id'))
+        batch_op.drop_index('ix_messages_direction_created_at')
         batch_op.drop_index(batch_op.f('ix_messages_created_at'))
         batch_op.drop_index(batch_op.f('ix_messages_contact_id'))
 
