@@ -84,6 +84,21 @@ def test_login_page_and_successful_login(client, helpdesk):
     assert "login" in audit_actions(helpdesk)
 
 
+@pytest.mark.parametrize(
+    ("roles", "landing"),
+    [
+        (("officer",), "/console/"),
+        (("admin",), "/console/users"),
+        (("investigator",), "/console/pungli"),
+        (("editor",), "/console/faq/"),
+    ],
+)
+def test_each_role_lands_on_its_own_page(client, helpdesk, roles, landing):
+    add_user(helpdesk, "siti", *roles)
+    response = login(client, "siti")
+    assert response.headers["Location"].endswith(landing)
+
+
 def test_wrong_password_and_unknown_user_get_the_same_answer(client, helpdesk, monkeypatch):
     from bot.console import views
 

@@ -91,6 +91,8 @@ def _landing() -> str:
         return url_for("console.users")
     if current_user.has("investigator"):  # pungli reports (bot/console/pungli.py)
         return url_for("pungli.index")
+    if current_user.has("editor"):  # the FAQ editor (bot/console/faq_editor.py)
+        return url_for("faq_editor.index")
     return url_for("console.home")
 
 
