@@ -20,6 +20,7 @@ bp = Blueprint("twilio", __name__, url_prefix="/webhooks/twilio")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 MAX_MEDIA = 10
+MAX_SENDER = 32  # store.Contact.number
 
 
 class BadRequest(Exception):
@@ -31,6 +32,11 @@ def clean_text(value: str) -> str:
     value = _SURROGATES.sub("\ufffd", value)
     value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
     return _CONTROL.sub("", value)
+
+
+def clean_form(form) -> dict:
+    """Return the form as a dict safe to store as JSON: names and values cleaned and bounded."""
+    return {clean_text(key)[:200]: clean_text(value)[:20000] for key, value in form.items()}
 
 
 def public_url() -> str:
@@ -65,10 +71,13 @@ def _require_form() -> None:
 
 def parse_inbound(form, max_chars: int) -> Inbound:
     """Turn Twilio's form into an Inbound; raise BadRequest when Twilio would never send it."""
-    sender_raw = form.get("From", "").strip()
-    sid = (form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
+    sender_raw = clean_text(form.get("From", "")).strip()
+    sid = clean_text(form.get("MessageSid") or form.get("SmsMessageSid") or "").strip()
     if not sender_raw or not sid:
         raise BadRequest("From atau MessageSid tidak ada")
+    if len(sender_raw.removeprefix("whatsapp:")) > MAX_SENDER:
+        # Twilio's senders are E.164 numbers, short codes or 11-character sender IDs.
+        raise BadRequest("From bukan nomor pengirim")
     channel = WHATSAPP if sender_raw.startswith("whatsapp:") else SMS
     sender = sender_raw.removeprefix("whatsapp:")
     recipient = form.get("To", "").removeprefix("whatsapp:")
@@ -78,7 +87,10 @@ def parse_inbound(form, max_chars: int) -> Inbound:
     except ValueError:
         count = 0
     media = tuple(
-        Media(form[f"MediaUrl{i}"], form.get(f"MediaContentType{i}", "application/octet-stream"))
+        Media(
+            clean_text(form[f"MediaUrl{i}"])[:2000],
+            clean_text(form.get(f"MediaContentType{i}", "application/octet-stream"))[:100],
+        )
         for i in range(count)
         if form.get(f"MediaUrl{i}")
     )
@@ -88,6 +100,8 @@ def parse_inbound(form, max_chars: int) -> Inbound:
             latitude, longitude = float(form["Latitude"]), float(form["Longitude"])
     except ValueError:
         pass
+    if not (latitude is not None and abs(latitude) <= 90 and abs(longitude) <= 180):
+        latitude = longitude = None  # also NaN and infinity, which JSON cannot carry
     return Inbound(
         channel=channel,
         sender=sender,
@@ -99,7 +113,7 @@ def parse_inbound(form, max_chars: int) -> Inbound:
         latitude=latitude,
         longitude=longitude,
         truncated=len(body) > max_chars,
-        raw={key: clean_text(value)[:20000] for key, value in form.items()},
+        raw=clean_form(form),
     )
 
 
@@ -125,7 +139,7 @@ def inbound():
                 store.DeadLetter(
                     path=request.path,
                     reason=str(exc),
-                    payload={k: clean_text(v)[:20000] for k, v in request.form.items()},
+                    payload=clean_form(request.form),
                 )
             )
         log.warning("webhook request kept as dead letter: %s", exc)
