@@ -88,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     return app
 
+    import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
 
 def _configure_logging() -> None:
     root = logging.getLogger()

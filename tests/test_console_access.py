@@ -17,6 +17,7 @@ QUEUE = {"officer", "supervisor"}
 EVERYONE = set(ROLES)
 ADMIN = {"admin"}
 SUPERVISOR = {"supervisor"}
+DASHBOARD = {"supervisor", "admin"}
 
 # (method, path, roles allowed, form) — {ticket} and {user} are filled in per test.
 ROUTES = [
@@ -36,11 +37,14 @@ ROUTES = [
     ("POST", "/console/users", ADMIN, {"username": "baru", "roles": "officer"}),
     ("POST", "/console/users/{user}", ADMIN, {"roles": "officer", "active": "1"}),
     ("POST", "/console/users/{user}/password", ADMIN, {}),
+    ("GET", "/console/dashboard", DASHBOARD, None),
+    ("GET", "/console/dashboard/messages.csv", DASHBOARD, None),
 ]
 PUBLIC = {("GET", "/console/login"), ("POST", "/console/login"), ("POST", "/console/logout")}
 
 
 def _rule(path: str) -> str:
+    path = path.replace("/dashboard/messages.csv", "/dashboard/<name>.csv")
     return path.replace("{ticket}", "<int:ticket_id>").replace("{user}", "<int:user_id>")
 
 
