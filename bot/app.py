@@ -71,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     csrf.init_app(app)
 
+    import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
     from bot import cli, ops
     from bot.console import faq_editor, simulator
     from bot.console import pungli as pungli_console
@@ -88,7 +89,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     cli.init_app(app)
     return app
 
-    import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
 
 def _configure_logging() -> None:
     root = logging.getLogger()
