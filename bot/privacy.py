@@ -7,7 +7,9 @@ import re
 
 # NIK and KK numbers are 16 digits; allow spaces or dots between groups.
 _SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d[\s.-]?){15}\d(?!\d)")
-_PHONE = re.compile(r"(?<![\d])(\+?\d[\d\s-]{8,14}\d)(?!\d)")
+# Phone numbers as logs and people write them: +62 / 62 / 0 then 8 (Indonesian mobiles),
+# or any "+" and 8-15 digits; spaces and dashes between digits.
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+?62|0)[\s-]?8\d|\+\d\d)(?:[\s-]?\d){6,12}(?!\d)")
 
 
 def mask_number(number: str | None) -> str:
@@ -32,12 +34,27 @@ def mask_identifiers(text: str) -> str:
     return _SIXTEEN_DIGITS.sub(hide, text)
 
 
+def mask_phones(text: str) -> str:
+    """Return text with every phone number masked like mask_number (+62 812-****-7890)."""
+
+    def hide(match: re.Match) -> str:
+        digits = re.sub(r"\D", "", match.group(0))
+        return mask_number("62" + digits[1:] if digits.startswith("0") else match.group(0))
+
+    return _PHONE.sub(hide, text)
+
+
 class MaskingFilter(logging.Filter):
-    """A logging filter that masks NIK/KK numbers in every record's final message."""
+    """A logging filter that masks NIK/KK and phone numbers in every record's final message.
+
+    Phone numbers are masked too because libraries log what they were given: SQLAlchemy's
+    result rows at DEBUG, an HTTP client's request bodies — and an anonymous pungli
+    reporter's number must never reach a log.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = mask_identifiers(message)
+        masked = mask_phones(mask_identifiers(message))
         if masked != message:
             record.msg, record.args = masked, None
         return True
