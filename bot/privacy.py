@@ -57,4 +57,9 @@ class MaskingFilter(logging.Filter):
         masked = mask_phones(mask_identifiers(message))
         if masked != message:
             record.msg, record.args = masked, None
+        if record.exc_info and not record.exc_text:
+            # A traceback's last line quotes the exception, e.g. SQL with its parameters.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_phones(mask_identifiers(record.exc_text))
         return True

@@ -151,3 +151,18 @@ def test_masking_leaves_dates_ids_and_amounts_alone(text):
     from bot.privacy import mask_phones
 
     assert mask_phones(text) == text
+
+
+def test_tracebacks_are_masked_too(log_output):
+    from bot.privacy import MaskingFilter
+
+    handler = logging.getLogger().handlers[-1]
+    handler.addFilter(MaskingFilter())
+    try:
+        raise ValueError(f"INSERT failed for ('{REPORTER}', 'NIK {NIKS[0]}')")
+    except ValueError:
+        logging.getLogger("bot.test").exception("could not store")
+    log = log_output.getvalue()
+    assert "could not store" in log and "ValueError" in log
+    assert REPORTER.removeprefix("+62") not in _digits_only(log)
+    assert SIXTEEN_DIGITS.findall(log) == []
