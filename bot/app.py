@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask import Flask
@@ -13,6 +13,7 @@ from bot import config as configuration
 from bot import dialogue, pungli_reports
 from bot import matcher as matching
 from bot.library import Library
+from bot.offices import OfficeBook
 from bot.privacy import MaskingFilter
 from bot.store import Store
 
@@ -25,8 +26,21 @@ class Helpdesk:
 
     store: Store
     library: Library
-    settings: dialogue.Settings
+    base_settings: dialogue.Settings
     config: dict
+    offices: OfficeBook | None = None
+
+    @property
+    def settings(self) -> dialogue.Settings:
+        """Return the dialogue settings with the offices file as it is now (hot reload)."""
+        directory = self.offices.directory if self.offices else None
+        if self.base_settings.offices is not directory:
+            self.base_settings = replace(self.base_settings, offices=directory)
+        return self.base_settings
+
+    @settings.setter
+    def settings(self, value: dialogue.Settings) -> None:
+        self.base_settings = value
 
     @property
     def ticket_prefix(self) -> str:
@@ -66,8 +80,11 @@ def create_app(overrides: dict | None = None) -> Flask:
             reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
             settle_seconds=float(helpdesk.get("faq", {}).get("settle_seconds", 0)),
         ),
-        settings=pungli_reports.with_secrets(dialogue.Settings.from_config(helpdesk), app.config),
+        base_settings=pungli_reports.with_secrets(
+            dialogue.Settings.from_config(helpdesk), app.config
+        ),
         config=helpdesk,
+        offices=_office_book(helpdesk),
     )
     csrf.init_app(app)
 
@@ -88,6 +105,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(pungli_console.bp)
     cli.init_app(app)
     return app
+
+
+def _office_book(helpdesk: dict) -> OfficeBook:
+    section = helpdesk.get("offices") or {}
+    return OfficeBook(
+        configuration.resolve_path(helpdesk, section.get("file", "offices.yaml")),
+        helpdesk.get("office") or {},
+        reload_seconds=float(section.get("reload_seconds", 3)),
+        settle_seconds=float(section.get("settle_seconds", 0)),
+    )
 
 
 def _configure_logging() -> None:

@@ -29,6 +29,7 @@ class Receipt:
     replies: tuple[str, ...] = ()
     message_id: int | None = None
     ticket_number: str | None = None
+    outcome: str | None = None  # how the dialogue handled it (meta["outcome"])
 
 
 def ticket_number(ticket: store.Ticket, prefix: str) -> str:
@@ -82,6 +83,10 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
     if inbound.profile_name:
         contact.profile_name = inbound.profile_name
     contact.last_inbound_at = now
+    # A message to a district's own number belongs to that office (no need to ask).
+    district = settings.offices.for_number(inbound.recipient) if settings.offices else None
+    if district is not None:
+        contact.office_id = district.id
 
     message = store.Message(
         contact=contact,
@@ -108,6 +113,9 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
         ticket_claimed=bool(ticket and ticket.state == "claimed"),
         flow=contact.state.get("flow"),
         flow_data=dict(contact.state.get("flow_data") or {}),
+        office_id=contact.office_id,
+        office_asked_at=contact.state.get("office_asked_at"),
+        district=district is not None,
     )
     turn = dialogue.respond(inbound, state, snapshot.faq, snapshot.matcher, settings, now)
     message.meta = {**(message.meta or {}), **turn.meta}
@@ -128,6 +136,7 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
         ticket = tickets.reopen_recent(session, contact.id, now, settings.reopen_days)
         if ticket is not None:
             ticket.reason, ticket.matcher_reason = turn.open_ticket, turn.meta.get("reason")
+            ticket.office_id = ticket.office_id or contact.office_id
         else:
             ticket = store.Ticket(
                 contact_id=contact.id,
@@ -169,7 +178,7 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
                 created_at=now,
             )
         )
-    return Receipt(False, replies, message.id, number)
+    return Receipt(False, replies, message.id, number, message.outcome)
 
 
 def _substitute(text: str, substitutions: dict[str, str]) -> str:

@@ -36,6 +36,11 @@ class Settings:
     greeting_entry: str = "salam"
     reopen_days: float = 3  # a closed ticket is reopened (and rated) within this many days
     pungli: object = None  # bot.pungli.Settings from the `pungli:` section (None: no reports)
+    offices: object = None  # bot.offices.Directory (None: offices.yaml never loaded)
+    office: object = None  # the contact's bot.offices.Office (set per message; None: unknown)
+    office_texts: dict = field(default_factory=dict)  # config.yaml offices.texts
+    office_change_words: tuple[str, ...] = ()
+    office_ask_again_hours: float = 24
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -53,6 +58,11 @@ class Settings:
             max_body_chars=int(config.get("limits", {}).get("max_body_chars", 4000)),
             reopen_days=float(config.get("tickets", {}).get("reopen_days", 3)),
             pungli=_pungli_settings(config),
+            office_texts=(config.get("offices") or {}).get("texts") or {},
+            office_change_words=tuple(
+                plain(w) for w in (config.get("offices") or {}).get("change_words") or ()
+            ),
+            office_ask_again_hours=float((config.get("offices") or {}).get("ask_again_hours", 24)),
         )
 
 
@@ -72,6 +82,9 @@ class State:
     ticket_claimed: bool = False
     flow: str | None = None  # a multi-step flow in progress ("pungli", "rating", …)
     flow_data: dict = field(default_factory=dict)  # that flow's answers so far
+    office_id: str | None = None  # the contact's office (None: not known yet)
+    office_asked_at: str | None = None  # ISO time the office question was last asked
+    district: bool = False  # the message came to a district office's own number
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,9 @@ class Turn:
     # Side effects the service applies in the same transaction; each has
     # apply(session, contact, message, now) -> dict of reply substitutions (or None).
     effects: tuple = ()
+    # The office matters for this turn: office_flow.TICKET (a ticket was opened) or the id
+    # of an answered entry with local facts; office_flow.maybe_ask asks when unknown.
+    wants_office: str | None = None
 
 
 def plain(text: str) -> str:
@@ -107,9 +123,14 @@ def respond(
     now: dt.datetime,
 ) -> Turn:
     """Decide the answer to one inbound message."""
+    from bot import office_flow
+
+    # Hours, "when to expect a reply" and local facts follow the contact's office.
+    settings = office_flow.localise(settings, state.office_id)
     turn = _flow_turn(inbound, state, faq, index, settings, now) or _respond(
         inbound, state, faq, index, settings, now
     )
+    turn = office_flow.maybe_ask(turn, state, settings, now)
     if state.is_new and not _is_greeting_turn(turn):
         welcome = _menu_text(settings, inbound)
         turn = replace(
@@ -136,6 +157,15 @@ def _flow_turn(inbound, state, faq, index, settings, now) -> Turn | None:
         return pungli.step(
             inbound, state, settings, now, lambda s: _respond(inbound, s, faq, index, settings, now)
         )
+    if state.flow == "office":
+        from bot import office_flow
+
+        def otherwise(s):
+            return _respond(
+                inbound, s, faq, index, office_flow.localise(settings, s.office_id), now
+            )
+
+        return office_flow.step(inbound, state, settings, now, faq, otherwise)
     return None
 
 
@@ -184,6 +214,13 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
 
     if command == "menu":
         return _menu_turn(settings, faq, inbound, {"outcome": "command", "command": "menu"})
+
+    if settings.office_change_words:
+        from bot import office_flow
+
+        changed = office_flow.change(words, state, settings, faq)
+        if changed is not None:
+            return changed
 
     choice = _DIGITS.match(inbound.body)
     if choice and state.options:
@@ -284,13 +321,18 @@ def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
                 meta=meta,
             )
         return _open(texts["handoff_opened"], "handoff", settings, now, meta, first=answer)
-    return Turn((answer + "\n\n" + texts["answer_footer"],), meta=meta)
+    from bot import office_flow
+
+    local = entry.id if office_flow.local_placeholders(entry.answer) else None
+    return Turn((answer + "\n\n" + texts["answer_footer"],), meta=meta, wants_office=local)
 
 
 def _open(notice: str, reason: str, settings, now, meta, first: str | None = None) -> Turn:
+    from bot import office_flow
+
     text = notice.replace("{ticket}", TICKET).replace("{expect}", expect_line(settings, now))
     replies = (first, text) if first else (text,)
-    return Turn(replies, open_ticket=reason, meta=meta)
+    return Turn(replies, open_ticket=reason, meta=meta, wants_office=office_flow.TICKET)
 
 
 def expect_line(settings: Settings, now: dt.datetime) -> str:
@@ -306,12 +348,49 @@ def expect_line(settings: Settings, now: dt.datetime) -> str:
 
 
 def fill_placeholders(answer: str, settings: Settings) -> str:
-    """Replace the office placeholders an answer may contain."""
+    """Replace the office placeholders an answer may contain.
+
+    With the contact's office known (`settings.office`) its facts are used; otherwise the
+    province's (offices.yaml) and config's general texts. A fact the office lacks reads
+    as config's `offices.texts.missing` — never invented.
+    """
+    office = settings.office
+    general = settings.offices.province if settings.offices else None
+    source = office or general
+    texts = settings.office_texts
+    missing = texts.get("missing") or {}
+
+    def fact(name: str, value) -> str:
+        if value:
+            return value
+        if office is None and name in (texts.get("general") or {}):
+            return texts["general"][name]
+        return missing.get(name, "")
+
+    phone = None
+    if source is not None:
+        phone = " / ".join(
+            f"{label}{value}"
+            for label, value in (("", source.phone), ("WhatsApp ", source.whatsapp))
+            if value
+        )
     values = {
-        "office_name": settings.office_name,
+        "office_name": office.name if office else settings.office_name,
         "office_hours": settings.hours.describe(settings.texts["weekdays"]),
+        "office_address": fact("office_address", source.address if source else None),
+        "office_phone": fact("office_phone", phone),
+        "blank_stock": fact("blank_stock", _stock(office, texts)),
     }
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), answer)
+
+
+def _stock(office, texts: dict) -> str | None:
+    stock = office.blank_stock if office else None
+    if not stock:
+        return None
+    status = (texts.get("stock") or {}).get(stock["status"], stock["status"])
+    line = texts.get("stock_line", "{status} ({date})")
+    return line.format(status=status, date=f"{stock['updated']:%d/%m/%Y}")
 
 
 def _menu_ids(settings: Settings, faq: Faq) -> tuple[str, ...]:

@@ -26,7 +26,9 @@ OPTIONAL_KEYS = (
 ALLOWED_KEYS = frozenset(REQUIRED_KEYS + OPTIONAL_KEYS)
 MAX_ANSWER_CHARS = 1000
 # Office facts an answer may name as {placeholder}; the dialogue fills them at send time.
-PLACEHOLDERS = frozenset({"office_name", "office_hours"})
+PLACEHOLDERS = frozenset(
+    {"office_name", "office_hours", "office_address", "office_phone", "blank_stock"}
+)
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ERROR, WARNING = "error", "warning"
 

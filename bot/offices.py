@@ -305,3 +305,94 @@ def _office(raw: dict, default_office: dict, file: str, problems: list[str]) -> 
         blank_stock=stock,
         service_points=tuple(raw.get("service_points") or ()),
     )
+
+
+def short_name(office: Office) -> str:
+    """Return the name as a citizen reads it in a list: "Kota Palembang", "Kab. Lahat"."""
+    name = office.name.removeprefix("Disdukcapil ")
+    return name.replace("Kabupaten ", "Kab. ", 1)
+
+
+def remainder(directory: Directory, office: Office, text: str) -> list[str]:
+    """Return the words of a reply that are neither filler nor the office's name.
+
+    "palembang, ktp saya hilang" leaves ["ktp", "hilang"]: the citizen also asked something.
+    """
+    words = [w for w in _words(text) if w not in _NOISE]
+    spans = [alias.split() for alias, office_id in directory._aliases if office_id == office.id]
+    covered = [False] * len(words)
+    for parts in spans:
+        for start in range(len(words) - len(parts) + 1):
+            if words[start : start + len(parts)] == parts:
+                covered[start : start + len(parts)] = [True] * len(parts)
+    alias_words = {w for parts in spans for w in parts if len(w) >= 5}
+    return [
+        word
+        for word, done in zip(words, covered, strict=True)
+        if not done and not any(fuzz.ratio(word, known) >= FUZZY_MIN for known in alias_words)
+    ]
+
+
+class OfficeBook:
+    """The live offices file of a process: the last good load, reloaded on change.
+
+    Like the FAQ Library: the file is looked at at most every `reload_seconds`; a file
+    written less than `settle_seconds` ago is read later; a broken file keeps the last
+    good directory and its problems are in `errors` (shown by /healthz).
+    """
+
+    def __init__(self, path, default_office: dict, reload_seconds=3.0, settle_seconds=0.0):
+        import threading
+
+        self.path = Path(path)
+        self.default_office = default_office
+        self.reload_seconds = reload_seconds
+        self.settle_seconds = settle_seconds
+        self.errors: list[str] = []
+        self._directory: Directory | None = None
+        self._seen: tuple | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self.reload()
+
+    @property
+    def directory(self) -> Directory | None:
+        """Return the directory being served (None when no good load has happened yet)."""
+        import time
+
+        now = time.monotonic()
+        if now - self._checked_at >= self.reload_seconds:
+            self._checked_at = now
+            seen = _file_fingerprint(self.path)
+            if seen != self._seen:
+                age = time.time() - seen[0] / 1e9 if seen else self.settle_seconds
+                if 0 <= age < self.settle_seconds:
+                    # Look again once the writer has had time to finish.
+                    self._checked_at = now - self.reload_seconds + (self.settle_seconds - age)
+                else:
+                    self.reload()
+        return self._directory
+
+    def reload(self) -> bool:
+        """Load the file now; on failure keep the last good directory and record why."""
+        import logging
+
+        log = logging.getLogger(__name__)
+        with self._lock:
+            seen = _file_fingerprint(self.path)
+            try:
+                directory = load_offices(self.path, self.default_office)
+            except OfficesError as exc:
+                self.errors, self._seen = list(exc.problems), seen
+                log.error("offices not loaded, serving the last good ones: %s", exc)
+                return False
+            self._directory, self._seen, self.errors = directory, seen, []
+            return True
+
+
+def _file_fingerprint(path: Path) -> tuple | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)

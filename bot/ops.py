@@ -22,5 +22,9 @@ def healthz():
         "database": database,
         "faq_entries": entries,
         "faq_errors": [str(p) for p in library.errors],
+        "offices": len(helpdesk.offices.directory.offices)
+        if helpdesk.offices and helpdesk.offices.directory
+        else 0,
+        "offices_errors": list(helpdesk.offices.errors) if helpdesk.offices else [],
     }
     return jsonify(body), 200 if database else 503

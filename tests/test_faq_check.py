@@ -81,10 +81,10 @@ RULES = {
         "action tidak dikenal: telepon",
     ),
     "bad-placeholder": (
-        {"a.yaml": "entries:\n" + entry_yaml("kia", answer="Alamat: {office_address}")},
+        {"a.yaml": "entries:\n" + entry_yaml("kia", answer="Alamat: {office_adress}")},
         "a.yaml",
         7,
-        "placeholder tidak dikenal: {office_address}",
+        "placeholder tidak dikenal: {office_adress}",
     ),
 }
 

@@ -169,14 +169,17 @@ def test_answer_at_the_limit_is_fine():
 
 
 def test_the_allowed_placeholders_are_accepted():
-    answer = "Jam layanan {office_name}:\n{office_hours}"
+    answer = (
+        "Jam layanan {office_name}:\n{office_hours}\nAlamat: {office_address}\n"
+        "Telepon: {office_phone}\nBlangko: {blank_stock}"
+    )
     assert problems_of("entries:\n" + entry_yaml("jam-layanan", answer=answer)) == []
 
 
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
-        ("Alamat: {office_address}", "placeholder tidak dikenal: {office_address}"),
+        ("Alamat: {office_adress}", "placeholder tidak dikenal: {office_adress}"),
         ("Jam: {office_hours:>10}", "placeholder tidak dikenal"),
         ("Kurung {tidak ditutup", "kurung kurawal tidak berpasangan"),
         ("Kurung } saja", "kurung kurawal tidak berpasangan"),
