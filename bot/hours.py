@@ -77,6 +77,27 @@ class OfficeHours:
             day += dt.timedelta(days=1)
         return total
 
+    def open_seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
+        """Return how many seconds the office was open between two moments (0 if end ≤ start).
+
+        Waiting times "in office hours": a question sent on Friday evening and answered on
+        Monday at 09.00 waited one open hour, not three days. Holidays count as closed.
+        """
+        if end <= start:
+            return 0.0
+        first, last = self.local(start), self.local(end)
+        total = 0.0
+        day = first.date()
+        while day <= last.date():
+            window = self._window(day)
+            if window:
+                opening = dt.datetime.combine(day, window[0], tzinfo=self.timezone)
+                closing = dt.datetime.combine(day, window[1], tzinfo=self.timezone)
+                overlap = (min(closing, last) - max(opening, first)).total_seconds()
+                total += max(overlap, 0.0)
+            day += dt.timedelta(days=1)
+        return total
+
     def describe(self, day_names: list[str]) -> str:
         """Return one line per open weekday, e.g. "Senin: 08.00–15.00"."""
         lines = []
