@@ -54,30 +54,6 @@ class OfficeHours:
         return None
 
     def open_seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
-        """Return how many seconds between two moments the office was open (0 if end <= start).
-
-        Waiting times "in office hours": a message at Friday 16:00 answered Monday 08:30
-        waited 30 minutes, not a weekend.
-        """
-        if end <= start:
-            return 0.0
-        local_start, local_end = self.local(start), self.local(end)
-        total = 0.0
-        day = local_start.date()
-        while day <= local_end.date():
-            window = self._window(day)
-            if window:
-                opening = dt.datetime.combine(day, window[0], tzinfo=self.timezone)
-                closing = dt.datetime.combine(day, window[1], tzinfo=self.timezone)
-                # Subtract in UTC: aware datetimes sharing a tzinfo subtract as wall time.
-                low = max(opening, local_start).astimezone(dt.UTC)
-                high = min(closing, local_end).astimezone(dt.UTC)
-                if high > low:
-                    total += (high - low).total_seconds()
-            day += dt.timedelta(days=1)
-        return total
-
-    def open_seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
         """Return how many seconds the office was open between two moments (0 if end ≤ start).
 
         Waiting times "in office hours": a question sent on Friday evening and answered on
