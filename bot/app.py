@@ -89,7 +89,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
-    from bot import cli, ops
+    from bot import cli, logs, metrics, ops
     from bot.console import faq_editor, simulator
     from bot.console import pungli as pungli_console
     from bot.console import views as console
@@ -98,6 +98,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.exempt(twilio.bp)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(ops.bp)
+    logs.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(simulator.bp)
     console.init_app(app)
     faq_editor.init_app(app)

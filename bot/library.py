@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bot import knowledge
+from bot import knowledge, metrics
 from bot import matcher as matching
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ class Library:
                 last = self._snapshot or self._empty()
                 # Remember the broken fingerprint so the same files are not re-parsed every check.
                 self._snapshot = replace(last, faq=replace(last.faq, fingerprint=seen))
+                metrics.faq_loaded(ok=False)
                 kept = "the last good one" if last.loaded_at else "an empty FAQ (all to officers)"
                 log.error("FAQ not loaded, serving %s: %d problem(s)", kept, len(self.errors))
                 for problem in self.errors[:MAX_LOGGED_PROBLEMS]:
@@ -103,6 +104,7 @@ class Library:
             self._snapshot = Snapshot(faq, matching.Matcher(faq, self.settings), time.time())
             self.errors = []
             self.reloads += 1
+            metrics.faq_loaded(ok=True)
             log.info("FAQ loaded: %d entries from %s", len(faq), self.folder)
             return True
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import conversations, outbox, store
+from bot import conversations, metrics, outbox, store
 from bot.messages import SMS, WHATSAPP, Inbound, Media
 from bot.privacy import mask_number
 
@@ -151,6 +151,7 @@ def inbound():
         message,
         ticket_prefix=helpdesk.ticket_prefix,
     )
+    metrics.count_inbound("duplicate" if receipt.duplicate else receipt.outcome, message.channel)
     log.info(
         "inbound %s from %s: %s",
         message.channel,
@@ -169,6 +170,7 @@ def status():
     value = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
     if not sid or not value:
         abort(400)
+    metrics.count_status(value.lower())
     helpdesk = current_app.extensions["helpdesk"]
     # The worker puts our message id and part in the StatusCallback URL (signed with it).
     message_id = request.args.get("m", type=int)
