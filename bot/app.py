@@ -10,7 +10,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from bot import config as configuration
-from bot import dialogue, pungli_reports
+from bot import dialogue, pungli_reports, ratelimit
 from bot import matcher as matching
 from bot.library import Library
 from bot.offices import OfficeBook
@@ -87,6 +87,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         offices=_office_book(helpdesk),
     )
     csrf.init_app(app)
+    ratelimit.init_app(app)
 
     import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
     from bot import cli, logs, metrics, ops

@@ -78,6 +78,8 @@ def from_environment(env: dict | None = None, instance_dir: Path | None = None) 
         "TWILIO_API_BASE_URL": env.get("TWILIO_API_BASE_URL"),
         "SESSION_COOKIE_SECURE": production,
         "SIMULATOR_ENABLED": env.get("SIMULATOR_ENABLED", "").lower() in ("1", "true", "yes"),
+        # Shared storage of the per-number rate limit (redis://…); else each process counts.
+        "REDIS_URL": env.get("REDIS_URL"),
         # GET /metrics needs "Authorization: Bearer <METRICS_TOKEN>" (unset in production: 404).
         "METRICS_TOKEN": env.get("METRICS_TOKEN"),
         # json | text; production logs JSON lines whatever this says.

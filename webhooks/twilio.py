@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot import conversations, metrics, outbox, store
+from bot import conversations, metrics, outbox, ratelimit, store
 from bot.messages import SMS, WHATSAPP, Inbound, Media
 from bot.privacy import mask_number
 
@@ -144,6 +144,17 @@ def inbound():
             )
         log.warning("webhook request kept as dead letter: %s", exc)
         abort(400)
+    allowed, notice = ratelimit.check(message.sender)
+    if not allowed:
+        # Over the per-number limit: stored, not answered (see bot/ratelimit.py).
+        kept = ratelimit.keep(helpdesk.store, message)
+        log.info(
+            "inbound %s from %s: over the rate limit, %s",
+            message.channel,
+            mask_number(message.sender),
+            "stored" if kept else "duplicate",
+        )
+        return twiml([ratelimit.notice()] if notice and kept else [])
     receipt = conversations.receive(
         helpdesk.store,
         helpdesk.library,
