@@ -15,8 +15,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot import store
 
-ROLES = ("officer", "editor", "supervisor", "investigator", "admin")
+# office-admin: keeps the local facts (hours, holidays, blank stock) of their own offices.
+ROLES = ("officer", "editor", "supervisor", "investigator", "office-admin", "admin")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_OFFICE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class AccountError(ValueError):
@@ -155,6 +157,7 @@ def create_user(
     display_name: str = "",
     password: str | None = None,
     actor_id: int | None = None,
+    offices=(),
 ) -> tuple[store.User, str]:
     """Create an account; return it with its password (generated when not given)."""
     username = username.strip().lower()
@@ -171,16 +174,35 @@ def create_user(
         display_name=display_name.strip()[:120] or username,
         password_hash=generate_password_hash(password),
         roles=" ".join(_check_roles(roles)),
-        offices=[],
+        offices=_check_offices(offices),
         active=True,
         failed_logins=0,
     )
     session.add(user)
     session.flush()
     store.audit(
-        session, actor_id, "user.create", "user", user.id, username=username, roles=user.roles
+        session,
+        actor_id,
+        "user.create",
+        "user",
+        user.id,
+        username=username,
+        roles=user.roles,
+        offices=user.offices,
     )
     return user, password
+
+
+def _check_offices(offices) -> list[str]:
+    """Return office ids sorted and unique (empty: every office, i.e. provincial staff).
+
+    Whether an id exists in offices.yaml is checked by the caller, which holds the file.
+    """
+    offices = sorted({o.strip() for o in offices or () if o and o.strip()})
+    bad = [o for o in offices if not _OFFICE_ID.match(o)]
+    if bad:
+        raise AccountError(f"kantor tidak dikenal: {', '.join(bad)}")
+    return offices
 
 
 def _check_password_rules(password: str) -> None:
@@ -217,9 +239,15 @@ def update_user(
     display_name: str | None = None,
     unlock: bool = False,
     actor_id: int | None = None,
+    offices=None,
 ) -> store.User:
-    """Change an account's roles, name or active flag, or lift its lockout."""
+    """Change an account's roles, offices, name or active flag, or lift its lockout."""
     changes: dict = {}
+    if offices is not None:
+        new_offices = _check_offices(offices)
+        if new_offices != list(user.offices or []):
+            changes["offices"] = [list(user.offices or []), new_offices]
+            user.offices = new_offices
     if roles is not None:
         new_roles = " ".join(_check_roles(roles))
         if new_roles != user.roles:

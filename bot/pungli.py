@@ -256,9 +256,17 @@ def step(inbound: Inbound, state: State, settings, now: dt.datetime, otherwise) 
     if answer is None:
         return _retry(data, ps, inbound, meta, name)
     draft.update(answer)
+    office = _office_named(answer.get("place_detail"), settings)
+    if office is not None:
+        draft["office_id"] = office.id  # where it happened wins over where the citizen lives
     done = sorted(set(data.get("done") or ()) | {name})
     data.update(draft=draft, done=done, tries=0)
     return _ask(data, ps, inbound, meta, lead=notes)
+
+
+def _office_named(text: str | None, settings):
+    directory = getattr(settings, "offices", None)
+    return directory.recognise(text) if directory is not None and text else None
 
 
 def _confirm_step(inbound, data, ps: Settings, meta) -> Turn:

@@ -154,7 +154,7 @@ def file_report(
     report = store.PungliReport(
         code=new_code(session, ps),
         status=STATUSES[0],
-        office_id=contact.office_id,
+        office_id=draft.get("office_id") or contact.office_id,
         channel=draft.get("channel") or contact.channel,
         what=(draft.get("what") or "")[: ps.max_text_chars],
         place=draft.get("place"),
@@ -211,11 +211,13 @@ def check_text(session: Session, contact: store.Contact, code: str, ps: Settings
 # ---------------------------------------------------------------- investigators
 
 
-def reports(session: Session, status: str | None = None, limit: int = 500):
-    """Return reports, newest first (optionally of one status)."""
+def reports(session: Session, status: str | None = None, limit: int = 500, offices=()):
+    """Return reports, newest first (optionally of one status; of `offices` when given)."""
     statement = select(store.PungliReport).order_by(
         store.PungliReport.created_at.desc(), store.PungliReport.id.desc()
     )
+    if offices:
+        statement = statement.where(store.PungliReport.office_id.in_(offices))
     if status:
         statement = statement.where(store.PungliReport.status == status)
     return session.scalars(statement.limit(limit)).all()
@@ -239,11 +241,12 @@ def notes_of(session: Session, report_id: int) -> list[store.PungliNote]:
     ).all()
 
 
-def counts(session: Session) -> dict[str, int]:
-    """Return how many reports have each status."""
-    rows = session.execute(
-        select(store.PungliReport.status, func.count()).group_by(store.PungliReport.status)
-    ).all()
+def counts(session: Session, offices=()) -> dict[str, int]:
+    """Return how many reports have each status (of `offices` when given)."""
+    statement = select(store.PungliReport.status, func.count()).group_by(store.PungliReport.status)
+    if offices:
+        statement = statement.where(store.PungliReport.office_id.in_(offices))
+    rows = session.execute(statement).all()
     return {status: count for status, count in rows}
 
 
@@ -346,7 +349,12 @@ def notify_reporter(
 # ---------------------------------------------------------------- export
 
 
-def export_csv(session: Session, ps: Settings) -> str:
+def in_offices(report: store.PungliReport, offices) -> bool:
+    """Return True when an investigator of `offices` (empty: provincial) may see the report."""
+    return not offices or report.office_id in offices
+
+
+def export_csv(session: Session, ps: Settings, offices=()) -> str:
     """Return every report as CSV for the inspectorate, without personal data.
 
     Left out on purpose: the reporter (name, number, reference), and the free text (what
@@ -363,7 +371,7 @@ def export_csv(session: Session, ps: Settings) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    for report in reports(session, limit=1_000_000):
+    for report in reports(session, limit=1_000_000, offices=offices):
         writer.writerow(
             [
                 report.code,

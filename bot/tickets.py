@@ -339,6 +339,31 @@ def reassign(
     return ticket
 
 
+def move_to_office(
+    session: Session, ticket_id: int, actor: Actor, office_id: str, now: dt.datetime
+) -> store.Ticket:
+    """Move a ticket (and the citizen) to another office; its claim is released.
+
+    Anyone who sees the ticket may move it: a district officer forwards a citizen who wrote
+    to the wrong office, a provincial supervisor routes the provincial queue. `office_id`
+    must be checked against the offices file by the caller.
+    """
+    ticket = get(session, ticket_id, actor, lock=True)
+    if ticket.state == "closed":
+        raise TicketError("closed")
+    previous = ticket.office_id
+    if previous == office_id:
+        return ticket
+    ticket.office_id = office_id
+    ticket.contact.office_id = office_id
+    if ticket.state == "claimed":
+        ticket.state, ticket.assignee_id, ticket.claimed_at = "open", None, None
+    store.audit(
+        session, actor.id, "ticket.office", "ticket", ticket.id, previous=previous, office=office_id
+    )
+    return ticket
+
+
 def _answered(ticket: store.Ticket, now: dt.datetime) -> None:
     ticket.first_reply_at = ticket.first_reply_at or now
     ticket.waiting_since = None

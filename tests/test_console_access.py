@@ -33,6 +33,7 @@ ROUTES = [
     ("POST", "/console/tickets/{ticket}/template", QUEUE, {}),
     ("POST", "/console/tickets/{ticket}/note", QUEUE, {"body": "catatan"}),
     ("POST", "/console/tickets/{ticket}/close", QUEUE, {"resolution": "selesai"}),
+    ("POST", "/console/tickets/{ticket}/office", QUEUE, {"office": "palembang"}),
     ("GET", "/console/users", ADMIN, None),
     ("POST", "/console/users", ADMIN, {"username": "baru", "roles": "officer"}),
     ("POST", "/console/users/{user}", ADMIN, {"roles": "officer", "active": "1"}),

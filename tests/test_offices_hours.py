@@ -9,7 +9,7 @@ import pytest
 from bot.hours import OfficeHours
 
 WIB = dt.timezone(dt.timedelta(hours=7))
-UTC = dt.timezone.utc
+UTC = dt.UTC
 HOURS = OfficeHours.from_config(
     {
         "timezone": "Asia/Jakarta",

@@ -31,16 +31,39 @@ def _password_option(function):
     multiple=True,
     required=True,
     type=click.Choice(accounts.ROLES),
-    help="A role; repeat for several (officer, editor, supervisor, investigator, admin).",
+    help="A role; repeat for several (officer, editor, supervisor, investigator, "
+    "office-admin, admin).",
 )
 @click.option("--name", "display_name", default="", help="The name colleagues see.")
+@click.option(
+    "--office",
+    "offices",
+    multiple=True,
+    help="An office id from offices.yaml; repeat for several. None: every office (provincial).",
+)
 @_password_option
-def users_add(username: str, roles: tuple[str, ...], display_name: str, password: str | None):
+def users_add(
+    username: str,
+    roles: tuple[str, ...],
+    display_name: str,
+    password: str | None,
+    offices: tuple[str, ...],
+):
     """Create an account and print its password (generated unless --password is given)."""
+    directory = current_app.extensions["helpdesk"].settings.offices
+    known = {o.id for o in directory.offices} if directory else set()
+    unknown = [o for o in offices if o not in known]
+    if unknown:
+        raise click.ClickException(f"kantor tidak dikenal di offices.yaml: {', '.join(unknown)}")
     try:
         with _store().session() as session:
             user, password = accounts.create_user(
-                session, username, roles, display_name=display_name, password=password
+                session,
+                username,
+                roles,
+                display_name=display_name,
+                password=password,
+                offices=offices,
             )
             username, roles_text = user.username, user.roles
     except accounts.AccountError as exc:

@@ -79,9 +79,15 @@ def no_caching(response: Response) -> Response:
     return response
 
 
+def _offices() -> tuple[str, ...]:
+    """Return the investigator's offices (empty: provincial, every report)."""
+    return tuple(current_user.actor.offices)
+
+
 def _load(session, code: str) -> store.PungliReport:
     report = reports.find(session, code)
-    if report is None:
+    # Another office's report answers like a report that does not exist.
+    if report is None or not reports.in_offices(report, _offices()):
         abort(404)
     return report
 
@@ -97,9 +103,9 @@ def index():
     with _helpdesk().store.session() as session:
         rows = [
             (report, reports.describe(report, ps))
-            for report in reports.reports(session, status or None)
+            for report in reports.reports(session, status or None, offices=_offices())
         ]
-        counts = reports.counts(session)
+        counts = reports.counts(session, offices=_offices())
         store.audit(session, current_user.user_id, "pungli.list", "pungli_report", None,
                     status=status or None, shown=len(rows))  # fmt: skip
     return render_template(
@@ -202,7 +208,7 @@ def evidence(code: str, evidence_id: int):
 def export():
     """Download every report as CSV for the inspectorate (no personal data)."""
     with _helpdesk().store.session() as session:
-        text = reports.export_csv(session, _settings())
+        text = reports.export_csv(session, _settings(), offices=_offices())
         store.audit(session, current_user.user_id, "pungli.export", "pungli_report", None)
     return Response(
         text,

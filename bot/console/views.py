@@ -273,6 +273,7 @@ def ticket(ticket_id: int):
             "template": _template(),
             "faq": faq,
             "draft": draft,
+            "offices": _office_choices(),
             "assignable": tickets.assignable(session, current_user.actor)
             if current_user.has("supervisor")
             else [],
@@ -362,6 +363,40 @@ def reassign(ticket_id: int):
     return _act(ticket_id, action, "reassigned")
 
 
+@bp.post("/tickets/<int:ticket_id>/office")
+@require(*QUEUE_ROLES)
+def move_office(ticket_id: int):
+    """Move a ticket to another office (anyone who sees it; logged)."""
+    office_id = request.form.get("office", "")
+    choices = dict(_office_choices())
+    if office_id not in choices:
+        _say("bad_office", "error")
+        return redirect(url_for("console.ticket", ticket_id=ticket_id))
+
+    def action(session, actor, now):
+        tickets.move_to_office(session, ticket_id, actor, office_id, now)
+        return {"office": choices[office_id]}
+
+    # The new office may be outside the mover's own: back to the queue, not a 404 page.
+    return _act(ticket_id, action, "moved_office", success_to=url_for("console.queue"))
+
+
+def _office_choices() -> list[tuple[str, str]]:
+    """Return (id, name) of the offices in offices.yaml (the province excluded)."""
+    directory = _helpdesk().settings.offices
+    if directory is None:
+        return []
+    return [(office.id, office.name) for office in directory.offices]
+
+
+def _known_offices(ids: list[str]) -> list[str]:
+    known = dict(_office_choices())
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise accounts.AccountError(f"kantor tidak dikenal: {', '.join(unknown)}")
+    return ids
+
+
 @bp.post("/tickets/<int:ticket_id>/reply")
 @require(*QUEUE_ROLES)
 def reply(ticket_id: int):
@@ -439,6 +474,7 @@ def _users_page(shown: dict | None = None):
             "console/users.html",
             users=accounts.list_users(session),
             roles=accounts.ROLES,
+            offices=_office_choices(),
             now=_now(),
             shown=shown,
         )
@@ -463,6 +499,7 @@ def users_add():
                 request.form.getlist("roles"),
                 display_name=request.form.get("display_name", ""),
                 actor_id=current_user.user_id,
+                offices=_known_offices(request.form.getlist("offices")),
             )
             username = user.username
     except accounts.AccountError as exc:
@@ -492,6 +529,9 @@ def users_update(user_id: int):
                 display_name=request.form.get("display_name"),
                 unlock=request.form.get("unlock") == "1",
                 actor_id=current_user.user_id,
+                offices=_known_offices(request.form.getlist("offices"))
+                if request.form.get("offices_shown")
+                else None,
             )
             username = user.username
     except accounts.AccountError as exc:
