@@ -112,7 +112,20 @@ class Message(Base):
 
     contact: Mapped[Contact] = relationship()
 
-    __table_args__ = (Index("ix_messages_direction_created_at", "direction", "created_at"),)
+    # Covers the dashboard's range scans (bot/reports.py): counted from the index alone.
+    __table_args__ = (
+        Index(
+            "ix_messages_report",
+            "direction",
+            "created_at",
+            "author",
+            "kind",
+            "outcome",
+            "contact_id",
+            "entry_id",
+            "ticket_id",
+        ),
+    )
 
 
 class Ticket(Base):

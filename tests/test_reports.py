@@ -297,3 +297,15 @@ def test_dashboard_puts_it_together(seeded):
     assert board.messages == 8 and board.citizens == 2 and board.citizens_before == 1
     assert board.previous.first == dt.date(2026, 11, 23)
     assert board.ratings.total == 2 and board.waits_before.replied == 1
+
+
+def test_the_dashboard_single_scan_agrees_with_each_query(seeded):
+    db, _ = seeded
+    with db.session() as session:
+        board = reports.dashboard(session, WEEK, NOW.astimezone(dt.UTC), hours_for)
+        assert board.per_day == reports.messages_per_day(session, WEEK)
+        assert board.shares == reports.shares(session, WEEK)
+        assert board.shares_before == reports.shares(session, WEEK.previous())
+        assert board.top_entries == reports.top_entries(session, WEEK)
+        assert board.citizens == reports.citizens(session, WEEK)
+        assert board.citizens_before == reports.citizens(session, WEEK.previous())

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:09:37.283273
+Create Date: 2026-11-28 14:23:25.321967
 """
 from alembic import op
 import sqlalchemy as sa
@@ -204,7 +204,7 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
-        batch_op.create_index('ix_messages_direction_created_at', ['direction', 'created_at'], unique=False)
+        batch_op.create_index('ix_messages_report', ['direction', 'created_at', 'author', 'kind', 'outcome', 'contact_id', 'entry_id', 'ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('message_parts',
@@ -258,7 +258,7 @@ def downgrade() -> None:
     op.drop_table('message_parts')
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_ticket_id'))
-        batch_op.drop_index('ix_messages_direction_created_at')
+        batch_op.drop_index('ix_messages_report')
         batch_op.drop_index(batch_op.f('ix_messages_created_at'))
         batch_op.drop_index(batch_op.f('ix_messages_contact_id'))
 
