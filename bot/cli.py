@@ -206,6 +206,47 @@ def worker(once: bool, name: str | None) -> None:
     outbox_worker.serve(current_app, once=once, name=name, echo=click.echo)
 
 
+@click.command("purge")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.IntRange(min=1),
+    help="Days to keep (default: retention.days in config.yaml).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be removed; change nothing.")
+@with_appcontext
+def purge(days: int | None, dry_run: bool) -> None:
+    """Remove conversations and evidence older than the retention, keeping per-day counts."""
+    from zoneinfo import ZoneInfo
+
+    from bot import pungli_reports
+    from bot import purge as retention
+    from bot.store import utcnow
+
+    helpdesk = current_app.extensions["helpdesk"]
+    config = helpdesk.config
+    days = days or retention.retention_days(config)
+    pungli = helpdesk.settings.pungli
+    result = retention.purge(
+        helpdesk.store,
+        retention.cutoff_for(days, utcnow()),
+        timezone=ZoneInfo(config.get("office", {}).get("timezone", "Asia/Jakarta")),
+        pungli_keys=pungli.keys if pungli else (),
+        evidence_folder=pungli_reports.evidence_folder(config, config.get("_base_dir", ".")),
+        dry_run=dry_run,
+    )
+    verb = "Akan dihapus" if dry_run else "Dihapus"
+    click.echo(f"{verb} (lebih lama dari {days} hari, sebelum {result.cutoff:%Y-%m-%d %H:%M} UTC):")
+    for line in result.lines():
+        click.echo(f"  {line}")
+    if result.unreadable_refs:
+        click.echo(
+            f"Peringatan: {result.unreadable_refs} laporan pungli aktif tidak bisa dibaca "
+            "kuncinya; semua pesan pungli disimpan.",
+            err=True,
+        )
+
+
 offices_cli = AppGroup("offices", help="The offices file (offices.yaml).")
 
 
@@ -231,5 +272,5 @@ def offices_check(path: str | None) -> None:
 
 def init_app(app) -> None:
     """Register the command groups on the app."""
-    for command in (faq_cli, db_cli, offices_cli, dev_setup, chat, worker):
+    for command in (faq_cli, db_cli, offices_cli, dev_setup, chat, worker, purge):
         app.cli.add_command(command)

@@ -309,6 +309,24 @@ class DeadLetter(Base):
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class DailyCount(Base):
+    """Messages per local day, counted by `python -m bot purge` before it deletes them.
+
+    Long-range totals = these rows + the messages still stored (bot/purge.py); `outcome`
+    is "" when the message had none.
+    """
+
+    __tablename__ = "daily_counts"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # in office.timezone
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    direction: Mapped[str] = mapped_column(String(8), primary_key=True)
+    author: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True, default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class FaqChange(Base):
     """One FAQ edit made in the console: the entry's YAML before and after (history, revert)."""
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:23:25.321967
+Create Date: 2026-11-28 14:29:11.882946
 """
 from alembic import op
 import sqlalchemy as sa
@@ -32,6 +32,16 @@ def upgrade() -> None:
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contacts_office_id'), ['office_id'], unique=False)
 
+    op.create_table('daily_counts',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('direction', sa.String(length=8), nullable=False),
+    sa.Column('author', sa.String(length=16), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'channel', 'direction', 'author', 'kind', 'outcome')
+    )
     op.create_table('dead_letters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('received_at', bot.store.UTCDateTime(timezone=True), nullable=False),
@@ -297,6 +307,7 @@ def downgrade() -> None:
 
     op.drop_table('pungli_reports')
     op.drop_table('dead_letters')
+    op.drop_table('daily_counts')
     with op.batch_alter_table('contacts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contacts_office_id'))
 
