@@ -7,6 +7,8 @@ import re
 import unicodedata
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
@@ -123,6 +125,15 @@ def twiml(replies) -> Response:
     for text in replies:
         response.message(text)
     return Response(str(response), mimetype="application/xml")
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+@bp.errorhandler(PoolTimeout)
+def database_unavailable(exc):
+    """Answer 503 while the database cannot be reached (nothing was stored; Twilio may retry)."""
+    log.error("webhook: database unavailable (%s)", type(getattr(exc, "orig", exc)).__name__)
+    return Response(status=503, headers={"Retry-After": "5"})
 
 
 @bp.post("")
