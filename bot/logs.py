@@ -74,9 +74,11 @@ def use_json(stream=None) -> logging.Handler:
     handler.setFormatter(JsonFormatter())
     handler.addFilter(MaskingFilter())
     handler.addFilter(RequestIdFilter())
-    # The plain-text handlers basicConfig or gunicorn added would print every line twice.
+    # The plain-text console handlers (basicConfig's) would print every line twice; other
+    # handlers (files, test capture) are left alone.
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if type(old) is logging.StreamHandler:
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return handler

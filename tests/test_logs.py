@@ -37,8 +37,10 @@ def lines(stream) -> list[dict]:
 def test_production_logs_json_to_stdout(database_url):
     app = make_app(database_url, PRODUCTION=True)
     handlers = logging.getLogger().handlers
-    assert len(handlers) == 1 and isinstance(handlers[0].formatter, logs.JsonFormatter)
-    assert handlers[0].stream is sys.stdout
+    json_handlers = [h for h in handlers if isinstance(h.formatter, logs.JsonFormatter)]
+    assert len(json_handlers) == 1 and json_handlers[0].stream is sys.stdout
+    # No plain-text console handler is left to print every line a second time.
+    assert [h for h in handlers if type(h) is logging.StreamHandler] == json_handlers
     app.extensions["helpdesk"].store.dispose()
 
 
