@@ -10,34 +10,34 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import difflib
-import fcntl
-import hashlib
 import io
 import math
-import os
 import re
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     LiteralScalarString,
-    ScalarString,
     SingleQuotedScalarString,
 )
 
-from bot import evaluation, faqcheck, knowledge
+from bot import evaluation, faqcheck, knowledge, yaml_files
 from bot import matcher as matching
 from bot.knowledge import ERROR, Problem
+
+# The generic parts live in bot.yaml_files (the offices editor uses them too); these names
+# stay importable from here.
+from bot.yaml_files import dedent, diff, indent_text, version_of, write_atomic  # noqa: F401
+from bot.yaml_files import plain as _plain
+from bot.yaml_files import read_text as _read_text
+from bot.yaml_files import round_trip as _yaml
 
 # The order keys are written in when an entry gets a key it did not have.
 FIELD_ORDER = (
@@ -127,24 +127,6 @@ class FaqFile:
     error: str | None = None  # why the console cannot edit this file
 
 
-def version_of(text: str) -> str:
-    """Return a short hash of an entry's text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _yaml(offset: int = 2, sequence: int = 4) -> YAML:
-    loader = YAML(typ="rt")
-    loader.preserve_quotes = True
-    loader.width = 4096  # never re-wrap a long answer line
-    loader.indent(mapping=2, sequence=max(sequence, offset + 2), offset=offset)
-    return loader
-
-
-def _read_text(path: Path) -> str:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return fh.read()
-
-
 def read_file(path: str | Path) -> FaqFile:
     """Read one FAQ file into blocks; a file the console cannot edit says why in `error`."""
     path = Path(path)
@@ -165,14 +147,12 @@ def read_file(path: str | Path) -> FaqFile:
     if entries and entries.fa.flow_style():
         return FaqFile(path.name, text, newline=newline, error="daftar 'entries' bergaya flow")
     lines = text.splitlines(keepends=True)
-    starts = [_dash_line(lines, entries.lc.item(i)[0]) for i in range(len(entries))]
+    spans = yaml_files.item_spans(lines, entries)
+    starts = [start for start, _, _ in spans]
     blocks = []
     offset = sequence = None
     for index, raw in enumerate(entries):
-        start = starts[index]
-        indent = len(lines[start]) - len(lines[start].lstrip(" "))
-        following = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        end = _block_end(lines, start, following, indent)
+        start, end, indent = spans[index]
         if offset is None:
             offset, sequence = indent, entries.lc.item(index)[1]
         blocks.append(
@@ -190,43 +170,6 @@ def read_file(path: str | Path) -> FaqFile:
     )
 
 
-def _dash_line(lines: list[str], line: int) -> int:
-    """Return the line holding the dash of the list item whose content starts on `line`."""
-    while line > 0 and not lines[line].lstrip().startswith("-"):
-        line -= 1
-    return line
-
-
-def _block_end(lines: list[str], start: int, following: int, indent: int) -> int:
-    """Return where an entry ends: before the blank lines and comments that lead the next."""
-    end = following
-    while end > start + 1:
-        line = lines[end - 1]
-        stripped = line.strip()
-        column = len(line) - len(line.lstrip())
-        if not stripped or (stripped.startswith("#") and column <= indent):
-            end -= 1
-        else:
-            break
-    return end
-
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, ScalarString):
-        return str(value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, dt.datetime):
-        return value
-    if isinstance(value, dt.date):
-        return dt.date(value.year, value.month, value.day)
-    return value
-
-
 def read_folder(folder: str | Path) -> list[FaqFile]:
     """Read every FAQ file of a folder (tests.yaml excluded), sorted by name."""
     return [read_file(p) for p in knowledge.faq_files(folder)]
@@ -240,21 +183,6 @@ def blocks(folder: str | Path) -> list[Block]:
 def find(folder: str | Path, entry_id: str) -> Block | None:
     """Return the block of the entry with this id (the first, if an id is doubled)."""
     return next((b for b in blocks(folder) if b.id == entry_id), None)
-
-
-def dedent(text: str, columns: int) -> str:
-    """Return text with up to `columns` leading spaces removed from every line."""
-    out = []
-    for line in text.splitlines(keepends=True):
-        spaces = len(line) - len(line.lstrip(" "))
-        out.append(line[min(spaces, columns) :])
-    return "".join(out).replace("\r\n", "\n")
-
-
-def indent_text(text: str, columns: int) -> str:
-    """Return text with `columns` spaces before every non-blank line."""
-    pad = " " * columns
-    return "".join(pad + line if line.strip() else line for line in text.splitlines(keepends=True))
 
 
 # ---------------------------------------------------------------- the form
@@ -448,11 +376,7 @@ class Plan:
 
 
 def _splice(file: FaqFile, block: Block, new_text: str) -> str:
-    lines = file.text.splitlines(keepends=True)
-    new_text = new_text.replace("\r\n", "\n").replace("\n", file.newline)
-    if not new_text.endswith(file.newline):
-        new_text += file.newline
-    return "".join(lines[: block.start]) + new_text + "".join(lines[block.end :])
+    return yaml_files.splice(file.text, block.start, block.end, new_text, file.newline)
 
 
 def _located(folder: Path, entry_id: str) -> tuple[FaqFile, Block]:
@@ -681,56 +605,11 @@ def trial(
 @contextlib.contextmanager
 def folder_lock(folder, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on the FAQ folder (all processes of this host); bounded wait."""
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise EditError("busy", "FAQ sedang disimpan oleh proses lain") from None
-                time.sleep(0.05)
-        try:
+        with yaml_files.folder_lock(folder, LOCK_TIMEOUT if timeout is None else timeout):
             yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def _write_temp(path: Path, text: str) -> Path:
-    """Write text to a hidden temporary file beside `path` (not *.yaml), synced to disk."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.chmod(name, mode)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)
-        raise
-    return Path(name)
-
-
-def _replace(temp: Path, path: Path) -> None:
-    """Put the temporary file in place in one step (readers see old or new, never half)."""
-    os.replace(temp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Replace a file's content atomically: temp file in the same folder, fsync, rename."""
-    path = Path(path)
-    _replace(_write_temp(path, text), path)
+    except yaml_files.Busy:
+        raise EditError("busy", "FAQ sedang disimpan oleh proses lain") from None
 
 
 @dataclass(frozen=True)
@@ -765,15 +644,9 @@ def save(
         verdict = verify(folder, plan, menu_ids, settings, today)
         if not verdict.ok:
             return Result(False, plan, verdict)
-        path = folder / plan.file
-        temp = _write_temp(path, plan.text)
-        try:
-            change_id = record(plan, verdict) if record else None
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
-        _replace(temp, path)
+        change_id = yaml_files.commit(
+            folder / plan.file, plan.text, (lambda: record(plan, verdict)) if record else None
+        )
     return Result(True, plan, verdict, change_id)
 
 
@@ -820,26 +693,6 @@ def compare(
         "worse_count": len(worse),
         "better_count": better,
     }
-
-
-def diff(before: str | None, after: str | None) -> list[tuple[str, str]]:
-    """Return a unified diff as (kind, line) pairs: kind is hunk, add, del or same."""
-    lines = difflib.unified_diff(
-        (before or "").splitlines(), (after or "").splitlines(), lineterm="", n=3
-    )
-    out = []
-    for line in lines:
-        if line.startswith(("---", "+++")):
-            continue
-        if line.startswith("@@"):
-            out.append(("hunk", line))
-        elif line.startswith("+"):
-            out.append(("add", line[1:]))
-        elif line.startswith("-"):
-            out.append(("del", line[1:]))
-        else:
-            out.append(("same", line[1:]))
-    return out
 
 
 # ---------------------------------------------------------------- SMS length
