@@ -219,3 +219,15 @@ def quick_logins(monkeypatch, app):
 
     monkeypatch.setattr(accounts, "generate_password_hash", cheap)
     app.config["HELPDESK"].setdefault("login", {})["failure_delay_seconds"] = 0
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored():
+    """Put the root logger back after each test: a production app switches it to JSON lines."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -15,12 +15,12 @@ from tests.test_metrics import make_app
 
 
 @pytest.fixture(autouse=True)
-def keep_root_logging():
+def no_json_handler_yet():
+    """Start each test without a JSON handler (conftest restores the root logger after)."""
     root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
+    for handler in list(root.handlers):
+        if getattr(handler, "helpdesk_json", False):
+            root.removeHandler(handler)
 
 
 @pytest.fixture
@@ -44,7 +44,9 @@ def test_production_logs_json_to_stdout(database_url):
     app.extensions["helpdesk"].store.dispose()
 
 
-def test_development_keeps_plain_text(app):
+def test_development_keeps_plain_text(database_url):
+    app = make_app(database_url)
+    app.extensions["helpdesk"].store.dispose()
     assert not any(
         isinstance(h.formatter, logs.JsonFormatter) for h in logging.getLogger().handlers
     )

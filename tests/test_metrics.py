@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 import sys
 import textwrap
 import uuid
 
-import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics, store
 from bot.app import create_app
 from tests.conftest import TOKEN, citizen_says, payload, post_signed
-
-
-@pytest.fixture(autouse=True)
-def keep_root_logging():
-    """Production apps switch the root logger to JSON; put it back after each test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def scrape(client, **headers) -> dict[tuple[str, tuple], float]:
