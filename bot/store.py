@@ -348,6 +348,24 @@ class FaqChange(Base):
     user: Mapped[User | None] = relationship()
 
 
+class OfficeChange(Base):
+    """One office edit made in the console (hours, holidays, blank stock): before and after."""
+
+    __tablename__ = "office_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    office_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # edit | revert
+    before_yaml: Mapped[str] = mapped_column(Text)  # the office's block of offices.yaml
+    after_yaml: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[str | None] = mapped_column(String(64))  # hash the editor started from
+    reverts_id: Mapped[int | None] = mapped_column(ForeignKey("office_changes.id"))
+
+    user: Mapped[User | None] = relationship()
+
+
 # ---------------------------------------------------------------- engine, sessions
 
 

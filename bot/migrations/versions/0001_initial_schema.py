@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:29:11.882946
+Create Date: 2026-11-28 14:40:32.581926
 """
 from alembic import op
 import sqlalchemy as sa
@@ -123,6 +123,24 @@ def upgrade() -> None:
     with op.batch_alter_table('faq_changes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_faq_changes_at'), ['at'], unique=False)
         batch_op.create_index(batch_op.f('ix_faq_changes_entry_id'), ['entry_id'], unique=False)
+
+    op.create_table('office_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('office_id', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('before_yaml', sa.Text(), nullable=False),
+    sa.Column('after_yaml', sa.Text(), nullable=False),
+    sa.Column('base_version', sa.String(length=64), nullable=True),
+    sa.Column('reverts_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['reverts_id'], ['office_changes.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('office_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_office_changes_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_office_changes_office_id'), ['office_id'], unique=False)
 
     op.create_table('pungli_evidence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -290,6 +308,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_pungli_evidence_report_id'))
 
     op.drop_table('pungli_evidence')
+    with op.batch_alter_table('office_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_office_changes_office_id'))
+        batch_op.drop_index(batch_op.f('ix_office_changes_at'))
+
+    op.drop_table('office_changes')
     with op.batch_alter_table('faq_changes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_faq_changes_entry_id'))
         batch_op.drop_index(batch_op.f('ix_faq_changes_at'))
