@@ -92,6 +92,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import bot.console.dashboard  # noqa: F401 - adds /console/dashboard to the console blueprint
     from bot import cli, logs, metrics, ops
     from bot.console import faq_editor, simulator
+    from bot.console import offices as offices_console
     from bot.console import pungli as pungli_console
     from bot.console import views as console
     from webhooks import twilio
@@ -104,6 +105,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(simulator.bp)
     console.init_app(app)
     faq_editor.init_app(app)
+    offices_console.init_app(app)
     # After the console: the pungli pages use its login (and answer 404 to everyone else).
     app.register_blueprint(pungli_console.bp)
     cli.init_app(app)

@@ -126,7 +126,7 @@ def respond(
     from bot import office_flow
 
     # Hours, "when to expect a reply" and local facts follow the contact's office.
-    settings = office_flow.localise(settings, state.office_id)
+    settings = office_flow.localise(settings, state.office_id, state.district)
     turn = _flow_turn(inbound, state, faq, index, settings, now) or _respond(
         inbound, state, faq, index, settings, now
     )

@@ -432,7 +432,10 @@ def verify(plan: Plan, default_office: Mapping, file_name: str = "offices.yaml")
 
 @dataclass(frozen=True)
 class Result:
-    """The outcome of `save`: saved or not, the plan, the checks, the recorded change id."""
+    """The outcome of `save`: saved or not, the plan, the checks, the recorded change id.
+
+    Saved without a change id: the edit changed nothing and nothing was written.
+    """
 
     saved: bool
     plan: Plan
@@ -457,6 +460,8 @@ def save(
     try:
         with yaml_files.folder_lock(path.parent, lock_timeout):
             plan = make_plan(path)
+            if plan.before == plan.after:
+                return Result(True, plan, Verdict({}))  # nothing to write, nothing to record
             verdict = verify(plan, default_office, path.name)
             if not verdict.ok:
                 return Result(False, plan, verdict)

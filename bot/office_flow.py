@@ -57,13 +57,17 @@ class MarkAsked:
         contact.state = {**(contact.state or {}), _ASKED: now.isoformat()}
 
 
-def localise(settings, office_id: str | None):
-    """Return settings for the contact's office (hours, facts); unchanged when unknown."""
+def localise(settings, office_id: str | None, district: bool = False):
+    """Return settings for the contact's office (hours, facts); unchanged when unknown.
+
+    On a district's own number (`district`) the office also names the service (welcome).
+    """
     directory = settings.offices
     office = directory.get(office_id) if directory and office_id else None
     if office is None or office.id == directory.province.id:
         return settings
-    return replace(settings, office=office, hours=office.hours or settings.hours)
+    name = office.name if district else settings.office_name
+    return replace(settings, office=office, hours=office.hours or settings.hours, office_name=name)
 
 
 def local_placeholders(answer: str) -> bool:

@@ -3,7 +3,7 @@ signature, a bearer token, anyone) — and a check of each page-level route × e
 and anonymous. A new route anywhere in the app fails `test_every_route_is_in_the_table`
 until it is added here. Parameterised console routes are also driven, with real ids, by
 their own tables (tests/test_console_access.py, tests/test_pungli_console.py,
-tests/test_faq_editor.py); this file proves none is forgotten."""
+tests/test_faq_editor.py, tests/test_office_page.py); this file proves none is forgotten."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ ADMIN = frozenset({"admin"})
 SUPERVISOR = frozenset({"supervisor"})
 EDITORS = frozenset({"editor", "admin"})
 INVESTIGATOR = frozenset({"investigator"})
+OFFICES = frozenset({"office-admin", "admin"})
 SIGNED, TOKEN, ANYONE = "twilio-signature", "metrics-token", "anyone"
 
 # (method, rule) -> who. Page-level GET routes without parameters are requested below.
@@ -69,6 +70,12 @@ TABLE = {
     ("POST", "/console/faq/new"): EDITORS,
     ("POST", "/console/faq/preview"): EDITORS,
     ("POST", "/console/faq/try"): EDITORS,
+    ("GET", "/console/offices/"): OFFICES,
+    ("GET", "/console/offices/<office_id>"): OFFICES,
+    ("POST", "/console/offices/<office_id>"): OFFICES,
+    ("GET", "/console/offices/history"): OFFICES,
+    ("GET", "/console/offices/history/<int:change_id>"): OFFICES,
+    ("POST", "/console/offices/history/<int:change_id>/revert"): OFFICES,
     ("GET", "/console/pungli"): INVESTIGATOR,
     ("GET", "/console/pungli/"): INVESTIGATOR,
     ("GET", "/console/pungli/<code>"): INVESTIGATOR,

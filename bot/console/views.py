@@ -93,6 +93,8 @@ def _landing() -> str:
         return url_for("pungli.index")
     if current_user.has("editor"):  # the FAQ editor (bot/console/faq_editor.py)
         return url_for("faq_editor.index")
+    if current_user.has("office-admin"):  # the office page (bot/console/offices.py)
+        return url_for("offices.index")
     return url_for("console.home")
 
 
@@ -131,7 +133,7 @@ def logout():
 @require(*accounts.ROLES)
 def home():
     """Send each account to its page; roles without console pages yet get a short note."""
-    if current_user.has(*QUEUE_ROLES, "admin", "investigator"):
+    if current_user.has(*QUEUE_ROLES, "admin", "investigator", "office-admin"):
         return redirect(_landing())
     return render_template("console/home.html")
 
