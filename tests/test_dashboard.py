@@ -41,7 +41,19 @@ def test_supervisor_sees_the_week_as_charts_with_numbers(supervisor):
     assert link in html
     assert "<td>2026-12-05</td><td>0</td><td>0</td><td>0</td>" in html  # a day without traffic
     assert "Ani" in html and "budi" in html
-    assert "/console/faq/missed" in html  # the learning loop
+    # A supervisor without the editor role cannot open the learning loop: no dead link.
+    assert "/console/faq/missed" not in html
+    assert "halaman pembelajaran FAQ" in html
+
+
+def test_editors_among_supervisors_get_the_learning_loop_link(client, helpdesk):
+    with helpdesk.store.session() as session:
+        seed(session)
+    add_user(helpdesk, "kabid", "supervisor", "editor")
+    login(client, "kabid")
+    html = client.get(WEEK).get_data(as_text=True)
+    assert "/console/faq/missed" in html
+    assert client.get("/console/faq/missed").status_code == 200
 
 
 def test_nothing_is_loaded_from_elsewhere(supervisor):

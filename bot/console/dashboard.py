@@ -12,6 +12,7 @@ import datetime as dt
 import io
 
 from flask import Response, abort, current_app, render_template, request, url_for
+from flask_login import current_user
 
 from bot import charts, reports, store
 from bot.console.auth import require
@@ -257,7 +258,9 @@ def dashboard():
         pungli_labels=PUNGLI_LABELS,
         minutes=_minutes,
         pct=_pct,
-        has_missed_page="faq_editor.missed_page" in current_app.view_functions,
+        # The learning loop is an editor's page: link to it only for those who can open it.
+        has_missed_page="faq_editor.missed_page" in current_app.view_functions
+        and current_user.has("editor", "admin"),
     )
 
 
