@@ -26,22 +26,8 @@ from bot import offices, yaml_files
 from bot.hours import DAYS, parse_windows
 
 EDITABLE = ("hours", "holidays", "blank_stock")
-# Keys in the order offices.yaml documents them: a new key goes to its usual place.
-KEY_ORDER = (
-    "id",
-    "name",
-    "kind",
-    "seat",
-    "aliases",
-    "address",
-    "phone",
-    "whatsapp",
-    "numbers",
-    "hours",
-    "holidays",
-    "blank_stock",
-    "service_points",
-)
+# A new key goes to its usual place: the order offices.yaml documents.
+KEY_ORDER = offices.OFFICE_KEY_ORDER
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 
 

@@ -16,23 +16,23 @@ from bot.hours import OfficeHours, parse_windows
 
 KINDS = ("kabupaten", "kota", "provinsi")
 STOCK = ("tersedia", "terbatas", "habis")
-OFFICE_KEYS = frozenset(
-    {
-        "id",
-        "name",
-        "kind",
-        "seat",
-        "aliases",
-        "address",
-        "phone",
-        "whatsapp",
-        "numbers",
-        "hours",
-        "holidays",
-        "blank_stock",
-        "service_points",
-    }
+# Every key an office may have, in the order offices.yaml documents them.
+OFFICE_KEY_ORDER = (
+    "id",
+    "name",
+    "kind",
+    "seat",
+    "aliases",
+    "address",
+    "phone",
+    "whatsapp",
+    "numbers",
+    "hours",
+    "holidays",
+    "blank_stock",
+    "service_points",
 )
+OFFICE_KEYS = frozenset(OFFICE_KEY_ORDER)
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 # Words around a place name that say nothing about which place it is.
