@@ -164,7 +164,7 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
     substitutions = {dialogue.TICKET: number or ""}
     for effect in turn.effects:
         substitutions.update(effect.apply(session, contact, message, now) or {})
-    replies = tuple(_substitute(r, substitutions) for r in turn.replies)
+    replies = tuple(dialogue.fill_tokens(r, substitutions) for r in turn.replies)
     for reply in replies:
         session.add(
             store.Message(
@@ -179,9 +179,3 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
             )
         )
     return Receipt(False, replies, message.id, number, message.outcome)
-
-
-def _substitute(text: str, substitutions: dict[str, str]) -> str:
-    for token, value in substitutions.items():
-        text = text.replace(token, value)
-    return text

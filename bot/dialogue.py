@@ -107,6 +107,13 @@ class Turn:
     wants_office: str | None = None
 
 
+def fill_tokens(text: str, values: dict[str, str]) -> str:
+    """Replace literal tokens such as {ticket} (not str.format: answers may hold braces)."""
+    for token, value in values.items():
+        text = text.replace(token, value)
+    return text
+
+
 def plain(text: str) -> str:
     """Return text lower-cased, without punctuation and extra spaces (for command words)."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -364,6 +364,16 @@ def move_to_office(
     return ticket
 
 
+def _checked_body(body: str) -> str:
+    """Return an officer's text stripped; refuse it empty or over the limit."""
+    body = body.strip()
+    if not body:
+        raise TicketError("empty")
+    if len(body) > MAX_REPLY_CHARS:
+        raise TicketError("too_long", limit=MAX_REPLY_CHARS)
+    return body
+
+
 def _answered(ticket: store.Ticket, now: dt.datetime) -> None:
     ticket.first_reply_at = ticket.first_reply_at or now
     ticket.waiting_since = None
@@ -374,11 +384,7 @@ def reply(
 ) -> store.Message:
     """Queue the owner's free-text reply; refused once WhatsApp's 24-hour window has closed."""
     ticket = _owned(session, ticket_id, actor)
-    body = body.strip()
-    if not body:
-        raise TicketError("empty")
-    if len(body) > MAX_REPLY_CHARS:
-        raise TicketError("too_long", limit=MAX_REPLY_CHARS)
+    body = _checked_body(body)
     if not window_open(ticket.contact, now):
         raise TicketError("window_closed")
     message = outbox.enqueue(
@@ -411,11 +417,13 @@ def send_template(
     if not template.content_sid:
         raise TicketError("template_missing")
     values = {"{ticket}": number_of(ticket.id, prefix), "{name}": ticket.contact.profile_name or ""}
-    variables = {key: _fill(value, values) for key, value in template.variables.items()}
+    variables = {
+        key: dialogue.fill_tokens(value, values) for key, value in template.variables.items()
+    }
     message = outbox.enqueue(
         session,
         ticket.contact,
-        body=_fill(template.preview, values),
+        body=dialogue.fill_tokens(template.preview, values),
         content_sid=template.content_sid,
         content_variables=variables,
         author="officer",
@@ -437,22 +445,12 @@ def send_template(
     return message
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
-    for token, value in values.items():
-        text = text.replace(token, value)
-    return text
-
-
 def note(
     session: Session, ticket_id: int, actor: Actor, body: str, now: dt.datetime
 ) -> store.Message:
     """Add an internal note: staff see it, citizens never do (it has no outbox row)."""
     ticket = get(session, ticket_id, actor)
-    body = body.strip()
-    if not body:
-        raise TicketError("empty")
-    if len(body) > MAX_REPLY_CHARS:
-        raise TicketError("too_long", limit=MAX_REPLY_CHARS)
+    body = _checked_body(body)
     message = store.Message(
         contact_id=ticket.contact_id,
         ticket_id=ticket.id,
@@ -496,7 +494,8 @@ def close(
         session,
         contact,
         body=dialogue._for_channel(
-            _fill(closing_text, {"{ticket}": number_of(ticket.id, prefix)}), contact.channel
+            dialogue.fill_tokens(closing_text, {"{ticket}": number_of(ticket.id, prefix)}),
+            contact.channel,
         ),
         author="system",
         ticket_id=ticket.id,
