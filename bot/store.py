@@ -460,6 +460,18 @@ def open_ticket_for(session: Session, contact_id: int) -> Ticket | None:
     ).one_or_none()
 
 
+def last_author(session: Session, history, key_column, key: str, current_yaml: str):
+    """Return (name, time) of whoever wrote a YAML block's current text, from a history
+    table (FaqChange, OfficeChange); (None, None) when it was edited outside the console."""
+    last = session.scalars(
+        select(history).where(key_column == key).order_by(history.id.desc()).limit(1)
+    ).first()
+    if last is None or last.after_yaml != current_yaml:
+        return None, None
+    who = (last.user.display_name or last.user.username) if last.user else None
+    return who, last.at
+
+
 def audit(session: Session, actor_id, action: str, target_type=None, target_id=None, **detail):
     """Add an audit-log row in the caller's transaction."""
     session.add(

@@ -297,16 +297,9 @@ def _save(make_plan, reverts_id: int | None = None) -> faq_editing.Result:
 def _conflict_info(block: faq_editing.Block, mine: dict) -> dict:
     """Describe who changed the entry meanwhile, and how theirs differs from the editor's."""
     with _helpdesk().store.session() as session:
-        last = session.scalars(
-            select(store.FaqChange)
-            .where(store.FaqChange.entry_id == block.id)
-            .order_by(store.FaqChange.id.desc())
-            .limit(1)
-        ).first()
-        who = when = None
-        if last is not None and last.after_yaml == block.yaml:
-            who = (last.user.display_name or last.user.username) if last.user else None
-            when = last.at
+        who, when = store.last_author(
+            session, store.FaqChange, store.FaqChange.entry_id, block.id, block.yaml
+        )
     try:
         my_text = faq_editing.new_block(mine, 0, 2)
     except Exception:  # noqa: BLE001 - a diff is a courtesy; the refusal stands without it

@@ -221,16 +221,9 @@ def _save(make_plan, reverts_id: int | None = None) -> office_editing.Result:
 def _conflict_info(block: office_editing.OfficeBlock, changes: dict) -> dict:
     """Describe who changed the office meanwhile, and how theirs differs from the editor's."""
     with _helpdesk().store.session() as session:
-        last = session.scalars(
-            select(store.OfficeChange)
-            .where(store.OfficeChange.office_id == block.office_id)
-            .order_by(store.OfficeChange.id.desc())
-            .limit(1)
-        ).first()
-        who = when = None
-        if last is not None and last.after_yaml == block.yaml:
-            who = (last.user.display_name or last.user.username) if last.user else None
-            when = last.at
+        who, when = store.last_author(
+            session, store.OfficeChange, store.OfficeChange.office_id, block.office_id, block.yaml
+        )
     try:
         mine = office_editing.plan_edit(_path(), block.office_id, changes, None).after
     except office_editing.EditError:
