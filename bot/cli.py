@@ -217,24 +217,11 @@ def worker(once: bool, name: str | None) -> None:
 @with_appcontext
 def purge(days: int | None, dry_run: bool) -> None:
     """Remove conversations and evidence older than the retention, keeping per-day counts."""
-    from zoneinfo import ZoneInfo
-
-    from bot import pungli_reports
     from bot import purge as retention
-    from bot.store import utcnow
 
     helpdesk = current_app.extensions["helpdesk"]
-    config = helpdesk.config
-    days = days or retention.retention_days(config)
-    pungli = helpdesk.settings.pungli
-    result = retention.purge(
-        helpdesk.store,
-        retention.cutoff_for(days, utcnow()),
-        timezone=ZoneInfo(config.get("office", {}).get("timezone", "Asia/Jakarta")),
-        pungli_keys=pungli.keys if pungli else (),
-        evidence_folder=pungli_reports.evidence_folder(config, config.get("_base_dir", ".")),
-        dry_run=dry_run,
-    )
+    days = days or retention.retention_days(helpdesk.config)
+    result = retention.run(helpdesk, days, dry_run=dry_run)
     verb = "Akan dihapus" if dry_run else "Dihapus"
     click.echo(f"{verb} (lebih lama dari {days} hari, sebelum {result.cutoff:%Y-%m-%d %H:%M} UTC):")
     for line in result.lines():

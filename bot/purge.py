@@ -67,6 +67,41 @@ def retention_days(config: dict) -> int:
     return int((config.get("retention") or {}).get("days", DEFAULT_DAYS))
 
 
+def run(helpdesk, days: int | None = None, *, dry_run: bool = False) -> Result:
+    """Purge with the installation's settings (config.yaml, PUNGLI_KEY, evidence folder);
+    `days` overrides `retention.days`. Used by `python -m bot purge` and the worker."""
+    from bot import pungli_reports
+
+    config = helpdesk.config
+    pungli = helpdesk.settings.pungli
+    return purge(
+        helpdesk.store,
+        cutoff_for(days or retention_days(config), store.utcnow()),
+        timezone=ZoneInfo(config.get("office", {}).get("timezone", "Asia/Jakarta")),
+        pungli_keys=pungli.keys if pungli else (),
+        evidence_folder=pungli_reports.evidence_folder(config, config.get("_base_dir", ".")),
+        dry_run=dry_run,
+    )
+
+
+def daily_job(helpdesk, every: dt.timedelta = dt.timedelta(hours=24)):
+    """Return the worker's idle task that purges when the last purge is `every` old (the
+    audit log says when), or None when config.yaml `retention.in_worker` is false."""
+    if not (helpdesk.config.get("retention") or {}).get("in_worker", True):
+        return None
+
+    def job() -> int:
+        with helpdesk.store.session() as session:
+            last = session.scalar(
+                select(func.max(store.AuditLog.at)).where(store.AuditLog.action == "purge")
+            )
+        if last is not None and store.utcnow() - last < every:
+            return 0
+        return sum(run(helpdesk).counts.values())
+
+    return job
+
+
 def cutoff_for(days: int, now: dt.datetime) -> dt.datetime:
     """Return the moment before which records are old."""
     if days < 1:

@@ -14,7 +14,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
@@ -46,11 +46,11 @@ class Worker:
         name: str | None = None,
         rng: random.Random | None = None,
         clock: Callable = utcnow,
-        idle: Callable[[], object] | None = None,
+        idle: Iterable[Callable[[], object]] = (),
     ):
         self.db = db
-        # Side work done when no message is due (pungli evidence downloads).
-        self.idle = idle
+        # Side work done when no message is due (pungli evidence downloads, daily purge).
+        self.idle = tuple(idle)
         self.sender = sender
         self.settings = settings
         self.id = worker_id(name)
@@ -97,12 +97,11 @@ class Worker:
         log.info("outbox worker %s stopped", self.id)
 
     def _idle(self) -> None:
-        if self.idle is None:
-            return
-        try:
-            self.idle()
-        except Exception:  # noqa: BLE001 - side work never stops the sending loop
-            log.exception("outbox worker %s: idle task failed", self.id)
+        for task in self.idle:
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - side work never stops the sending loop
+                log.exception("outbox worker %s: idle task failed", self.id)
 
     def deliver(self, outbox_id: int) -> str:
         """Send one claimed row part by part; return its state afterwards."""
@@ -197,7 +196,7 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     """
     import signal
 
-    from bot import pungli_reports
+    from bot import pungli_reports, purge
     from webhooks.media import fetcher_from_config
     from webhooks.sender import sender_from_config
 
@@ -207,7 +206,8 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
     sender = sender_from_config(app.config, settings)
     evidence = pungli_reports.evidence_job(helpdesk, fetcher_from_config(app.config))
-    worker = Worker(helpdesk.store, sender, settings, name=name, idle=evidence)
+    tasks = (evidence, purge.daily_job(helpdesk))
+    worker = Worker(helpdesk.store, sender, settings, name=name, idle=[t for t in tasks if t])
     if getattr(sender, "local", False):
         echo(
             f"Pekerja {worker.id}: mode lokal (tanpa akun Twilio) — pesan keluar ditandai "

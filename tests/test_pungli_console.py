@@ -434,7 +434,7 @@ def test_worker_stores_evidence_when_idle(helpdesk, client, monkeypatch, tmp_pat
     from bot import outbox
 
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
-    worker.Worker(helpdesk.store, Sender(), settings, idle=idle).run(stop)
+    worker.Worker(helpdesk.store, Sender(), settings, idle=[idle]).run(stop)
     with helpdesk.store.session() as session:
         (item,) = pungli_reports.evidence_of(session, report.id)
         assert item.state == "stored"

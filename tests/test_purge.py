@@ -362,6 +362,65 @@ def test_cli_purge_dry_run_and_older_than(app, helpdesk, tmp_path):
     assert runner.invoke(args=["purge", "--older-than", "0"]).exit_code != 0
 
 
+def _old_message(db: Store, number: str) -> None:
+    with db.session() as s:
+        contact = store.Contact(channel="whatsapp", number=number, state={}, created_at=OLD)
+        s.add(contact)
+        s.flush()
+        s.add(
+            store.Message(
+                contact_id=contact.id,
+                direction="in",
+                author="citizen",
+                body="lama",
+                status="received",
+                created_at=OLD,
+            )
+        )
+
+
+def _messages(db: Store) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(store.Message))
+
+
+def test_worker_purges_once_a_day_when_idle(helpdesk):
+    from bot import outbox, worker
+
+    _old_message(helpdesk.store, "+6281100000101")
+    settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
+    job = retention.daily_job(helpdesk)
+    idle = worker.Worker(helpdesk.store, object(), settings, idle=[job])
+    idle._idle()
+    assert _messages(helpdesk.store) == 0  # the first idle moment purges
+
+    _old_message(helpdesk.store, "+6281100000102")
+    idle._idle()
+    assert _messages(helpdesk.store) == 1  # not again on the same day
+
+    with helpdesk.store.session() as s:  # the last purge was 25 hours ago
+        (last,) = s.scalars(select(store.AuditLog).where(store.AuditLog.action == "purge"))
+        last.at = store.utcnow() - dt.timedelta(hours=25)
+    idle._idle()
+    assert _messages(helpdesk.store) == 0
+
+    helpdesk.config["retention"]["in_worker"] = False
+    assert retention.daily_job(helpdesk) is None  # left to cron
+
+
+def test_a_failing_idle_task_does_not_stop_the_next_one(helpdesk):
+    from bot import outbox, worker
+
+    done = []
+
+    def broken():
+        raise RuntimeError("boom")
+
+    settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
+    worker.Worker(helpdesk.store, object(), settings, idle=[broken, lambda: done.append(1)])._idle()
+    assert done == [1]
+
+
 def test_retention_days_come_from_config():
     assert retention.retention_days({"retention": {"days": 90}}) == 90
     assert retention.retention_days({}) == retention.DEFAULT_DAYS
