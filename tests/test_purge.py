@@ -9,7 +9,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from bot import pungli_reports, store
 from bot import purge as retention
@@ -384,8 +384,10 @@ def _messages(db: Store) -> int:
         return s.scalar(select(func.count()).select_from(store.Message))
 
 
-def test_worker_purges_once_a_day_when_idle(helpdesk):
+def test_worker_purges_once_a_day_when_idle(helpdesk, monkeypatch):
     from bot import outbox, worker
+
+    monkeypatch.setattr(retention, "CHECK_EVERY", dt.timedelta(0))  # ask at every idle moment
 
     _old_message(helpdesk.store, "+6281100000101")
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
@@ -406,6 +408,16 @@ def test_worker_purges_once_a_day_when_idle(helpdesk):
 
     helpdesk.config["retention"]["in_worker"] = False
     assert retention.daily_job(helpdesk) is None  # left to cron
+
+
+def test_an_idle_worker_asks_the_database_only_now_and_then(helpdesk):
+    job = retention.daily_job(helpdesk)
+    job()  # purges (nothing yet) and writes the audit row
+    with helpdesk.store.session() as s:
+        s.execute(delete(store.AuditLog))  # as if no purge had ever run
+    _old_message(helpdesk.store, "+6281100000103")
+    job()  # within CHECK_EVERY of the last look: no query, no purge
+    assert _messages(helpdesk.store) == 1
 
 
 def test_a_failing_idle_task_does_not_stop_the_next_one(helpdesk):
