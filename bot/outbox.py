@@ -33,6 +33,11 @@ STATUS_RANK = {
     "failed": 4, "undelivered": 4, "delivered": 5, "read": 6,
 }  # fmt: skip
 FAILURES = frozenset({"failed", "undelivered"})
+FINAL = FAILURES | {"delivered", "read"}
+# A part whose final status has not come back is asked for this long after it was sent
+# (Twilio does not retry a status callback we could not take, e.g. while the database was
+# away); after the last check it stays as it is (an SMS carrier may never report delivery).
+STATUS_CHECKS = (dt.timedelta(minutes=30), dt.timedelta(hours=6))
 
 # Twilio refuses a Body above 1,600 characters (error 21617); longer texts go in parts.
 MAX_BODY_CHARS = 1600
@@ -336,6 +341,7 @@ def record_part(
             provider_sid=result.sid,
             status=result.status if result.status in STATUS_RANK else "queued",
             created_at=now,
+            next_check_at=now + STATUS_CHECKS[0],
         )
     )
     if position == 0:
@@ -427,6 +433,8 @@ def record_status(
             part.status, part.updated_at = status, now
             if error_code:
                 part.error_code = str(error_code)[:16]
+        if part.status in FINAL:
+            part.next_check_at = None
     else:
         message = session.scalars(
             select(store.Message).where(store.Message.provider_sid == sid).with_for_update()
@@ -451,6 +459,34 @@ def record_status(
         message.status, message.updated_at = status, now
         message.error_code = str(error_code)[:16] if error_code else None
     return True
+
+
+def due_status_checks(session: Session, now: dt.datetime, limit: int = 50) -> list[str]:
+    """Return the SIDs of sent parts whose status should be asked for now, oldest first."""
+    return list(
+        session.scalars(
+            select(store.MessagePart.provider_sid)
+            .where(store.MessagePart.next_check_at <= now)
+            .order_by(store.MessagePart.next_check_at)
+            .limit(limit)
+        )
+    )
+
+
+def record_check(
+    session: Session, sid: str, found: tuple[str, str | None] | None, now: dt.datetime
+) -> None:
+    """Apply what the provider said of a part (None: it could not tell) and plan the next
+    check from STATUS_CHECKS, or none once the status is final or the checks are used up."""
+    if found and found[0]:
+        record_status(session, sid, found[0], found[1])
+    part = session.scalars(
+        select(store.MessagePart).where(store.MessagePart.provider_sid == sid)
+    ).one_or_none()
+    if part is None:
+        return
+    later = [part.created_at + gap for gap in STATUS_CHECKS if part.created_at + gap > now]
+    part.next_check_at = None if part.status in FINAL or not later else later[0]
 
 
 def _sid_at(session: Session, message: store.Message, position: int) -> str | None:

@@ -211,6 +211,9 @@ class MessagePart(Base):
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the worker asks the provider for a status no callback brought (None: never
+    # again); see outbox.due_status_checks.
+    next_check_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 

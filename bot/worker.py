@@ -188,6 +188,25 @@ class Worker:
                 time.sleep(min(2**attempt * 0.1, 2.0))
 
 
+def status_checks(db: Store, sender, *, clock: Callable = utcnow, limit: int = 50):
+    """Return the idle task that asks the provider for statuses no callback brought
+    (outbox.STATUS_CHECKS), or None when the sender cannot ask (the local sender)."""
+    fetch = getattr(sender, "fetch_status", None)
+    if fetch is None:
+        return None
+
+    def job() -> int:
+        with db.session() as session:
+            due = outbox.due_status_checks(session, clock(), limit)
+        for sid in due:
+            found = fetch(sid)  # outside any transaction, like a send
+            with db.session() as session:
+                outbox.record_check(session, sid, found, clock())
+        return len(due)
+
+    return job
+
+
 def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> int:
     """Run a worker with the app's database, sender and settings; return rows handled.
 
@@ -206,7 +225,7 @@ def serve(app, *, once: bool = False, name: str | None = None, echo=print) -> in
     settings = outbox.Settings.from_config(helpdesk.config.get("outbox"))
     sender = sender_from_config(app.config, settings)
     evidence = pungli_reports.evidence_job(helpdesk, fetcher_from_config(app.config))
-    tasks = (evidence, purge.daily_job(helpdesk))
+    tasks = (evidence, status_checks(helpdesk.store, sender), purge.daily_job(helpdesk))
     worker = Worker(helpdesk.store, sender, settings, name=name, idle=[t for t in tasks if t])
     if getattr(sender, "local", False):
         echo(

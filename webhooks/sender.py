@@ -147,6 +147,16 @@ class TwilioSender:
             )
         return outbox.SendResult(sid=message.sid, status=str(message.status or "queued"))
 
+    def fetch_status(self, sid: str) -> tuple[str, str | None] | None:
+        """Return (status, error code) of a message Twilio has, or None when it cannot tell."""
+        try:
+            message = self.client.messages(sid).fetch()
+        except (TwilioException, requests.RequestException, ValueError) as exc:
+            log.warning("status of %s not fetched: %s", sid, type(exc).__name__)
+            return None
+        code = message.error_code
+        return str(message.status or ""), str(code) if code else None
+
 
 def _bare(number: str | None) -> str | None:
     return number.removeprefix("whatsapp:").strip() or None if number else None

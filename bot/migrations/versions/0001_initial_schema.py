@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:40:32.581926
+Create Date: 2026-11-28 16:07:17.535834
 """
 from alembic import op
 import sqlalchemy as sa
@@ -243,6 +243,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('error_code', sa.String(length=16), nullable=True),
     sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_check_at', bot.store.UTCDateTime(timezone=True), nullable=True),
     sa.Column('updated_at', bot.store.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['message_id'], ['messages.id'], ),
     sa.PrimaryKeyConstraint('id'),
@@ -251,6 +252,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('message_parts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_message_parts_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_parts_next_check_at'), ['next_check_at'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -281,6 +283,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     with op.batch_alter_table('message_parts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_parts_next_check_at'))
         batch_op.drop_index(batch_op.f('ix_message_parts_message_id'))
 
     op.drop_table('message_parts')
