@@ -155,3 +155,13 @@ def test_every_kind_of_worker_request_is_valid_for_twilios_api(prism, db, clock,
         box, message, parts = row(db, message_id)
         assert box.state == "sent", box.last_error
         assert message.provider_sid == parts[0].provider_sid
+
+
+def test_asking_twilio_for_a_status_is_valid_for_twilios_api(prism):
+    """The status check (bot.worker.status_checks) fetches one message by its SID."""
+    sender = twilio_sender(prism, timeout=10)
+    found = sender.fetch_status("SM" + "a" * 32)
+    assert found is not None, "Prism refused the fetch"
+    status, _code = found
+    assert status  # Prism answers any status the description allows (some we ignore)
+    assert twilio_sender(prism, timeout=10).fetch_status("not-a-sid") is None  # refused: None
