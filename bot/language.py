@@ -75,6 +75,8 @@ class Lexicon:
         self.roots = roots
         self.documents: frozenset[str] = frozenset()  # document names, in normal form
         self.other_topics: frozenset[str] = frozenset()  # services of other agencies
+        # Words that say what is asked (berapa, kapan, sudah), not what about; normal form.
+        self.question_words: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -143,6 +145,12 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         for line, _ in _read_table(folder / name)
         for w in words(line, lexicon, merge=False)
     )
+    if (folder / "question_words.txt").exists():
+        lexicon.question_words = frozenset(
+            stem(w, lexicon)
+            for line, _ in _read_table(folder / "question_words.txt")
+            for w in words(line, lexicon, merge=False)
+        )
     if (folder / "documents.txt").exists():
         lexicon.documents = frozenset(
             stem(w, lexicon)

@@ -28,6 +28,9 @@ class Settings:
     other_topic_weight: float = 6.0  # weight of a word naming another agency's service
     other_document_factor: float = 0.5  # score kept by a variant about another document
     neutral_word_weight: float = 0.5  # most a function word or place name can weigh
+    keyword_dominance: bool = True  # an entry whose keyword is named beats a rival with none
+    lone_word_guard: bool = True  # one explained word does not carry unknown words
+    topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     courtesy_tags: tuple[str, ...] = ("percakapan",)  # entries that win only on small talk
 
     @classmethod
@@ -50,6 +53,8 @@ class Candidate:
     reason: str
     # The message's words (stems) this entry's phrasings and keywords explain.
     evidence: frozenset[str] = frozenset()
+    # The entry's own keywords the message names (all words of a multi-word keyword).
+    named: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,12 @@ class Matcher:
         self._bags: list[frozenset[str]] = []
         self._surface: dict[str, str] = {}  # written FAQ word -> its stem
         texts: list[tuple[int, str, str, list[str]]] = []
+        self._keywords: list[tuple[frozenset[str], ...]] = []
         for number, entry in enumerate(self.entries):
             bag: set[str] = set()
+            # Each keyword as the set of its words: named when the message has them all.
+            keywords = (frozenset(self._stems(k, learn=True)) for k in entry.keywords)
+            self._keywords.append(tuple(k for k in keywords if k))
             sources = [(entry.question, "pertanyaan")]
             sources += [(v, "varian") for v in entry.variants]
             # A single keyword is one token: it may support an entry, never prove it alone.
@@ -250,12 +259,16 @@ class Matcher:
 
     def rank(self, text: str) -> list[Candidate]:
         """Return every plausible entry's score for the text (0-100), best first."""
+        return self._rank(text)[0]
+
+    def _rank(self, text: str) -> tuple[list[Candidate], list[str]]:
+        """Return the ranked candidates and the message's unknown (non-neutral) words."""
         read = self._read(text)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         neutral = self.lexicon.neutral
         unknown = [w.written for w in read if not w.stem and w.written not in neutral]
         if not known:
-            return []
+            return [], unknown
         s = self.settings
         foreign = [w for w in unknown if w in self.lexicon.other_topics]
         # Unknown words mostly tell a story in long messages, so their weight grows slowly;
@@ -301,10 +314,18 @@ class Matcher:
             reason = f"{phrasing.kind} '{phrasing.text}' (kata: {words})"
             if unknown:
                 reason += f"; tak dikenal: {', '.join(unknown[:5])}"
-            found = Candidate(self.entries[entry], round(score, 1), reason, evidence[entry])
+            # The entry's keywords the message names (every word of a multi-word one).
+            named = [k for k in self._keywords[entry] if k <= known.keys()]
+            found = Candidate(
+                self.entries[entry],
+                round(score, 1),
+                reason,
+                evidence[entry],
+                frozenset().union(*named),
+            )
             ranked.append(found)
         ranked.sort(key=lambda c: (-c.score, c.entry.id))
-        return ranked
+        return ranked, unknown
 
     def _candidates(self, known: dict[str, float]) -> set[int]:
         """Return the phrasings sharing a selective word with the message (all, if none is)."""
@@ -318,7 +339,7 @@ class Matcher:
     def match(self, text: str) -> Result:
         """Decide what to do with a message: answer, offer a choice, or escalate."""
         s = self.settings
-        ranked = self.rank(text)
+        ranked, unknown = self._rank(text)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
@@ -330,40 +351,72 @@ class Matcher:
         # A greeting or thanks around a question is politeness, not a second question.
         courtesy = {self.entries[n].id for n in self._courtesy}
         polite = top.entry.id not in courtesy
-        rivals = [
+        close = [
             c
-            for c in ranked[1 : s.max_candidates]
-            if top.score - c.score < s.margin and not (polite and c.entry.id in courtesy)
+            for c in top3
+            if top.score - c.score < s.margin
+            and (c is top or not (polite and c.entry.id in courtesy))
         ]
+        # The entry the message speaks for: among the close ones, the one that dominates
+        # every other (usually the best; a rival only by naming its keyword, see _dominates).
+        chosen = next(
+            (c for c in close if all(self._dominates(c, o) for o in close if o is not c)), None
+        )
+        # A message naming two documents (ktp and kk) that the entry covers only one of
+        # is two questions: offer both rather than answer half of it.
+        anchor = chosen or top
         documents = self.lexicon.documents
-        # A message naming two documents (ktp and kk) that the best entry covers only
-        # one of is two questions: offer both rather than answer half of it.
         other_documents = [
             c
-            for c in top3[1:]
-            if c.score >= s.clarify_threshold and (c.evidence - top.evidence) & documents
+            for c in top3
+            if c is not anchor
+            and c.score >= s.clarify_threshold
+            and anchor.evidence & documents
+            and (c.evidence - anchor.evidence) & documents
         ]
-        dominant = all(self._dominates(top, c) for c in rivals)
-        if top.score >= s.answer_threshold and not other_documents and dominant:
-            return Answer(top, top3)
-        close = tuple(
+        if (
+            chosen is not None
+            and chosen.score >= s.answer_threshold
+            and not other_documents
+            and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
+        ):
+            return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
+        choice = tuple(
             c
             for c in top3
             if c.score >= s.clarify_threshold
             and (top.score - c.score < s.margin or c in other_documents)
         )
-        return Clarify(close)
+        return Clarify(choice)
 
-    def _dominates(self, top: Candidate, rival: Candidate) -> bool:
-        """Return True if the rival explains nothing the top does not, and the top explains more.
+    def _dominates(self, best: Candidate, rival: Candidate) -> bool:
+        """Return True if the rival explains nothing the best does not, and the best is surer.
 
-        Such a rival is close only because it shares the top's words (ktp, syarat): no
+        Such a rival is close only because it shares the best's words (ktp, syarat): no
         word of the message speaks for it, so asking the citizen to choose adds nothing.
+        The best is surer when it scores higher and explains more, or when the message
+        names one of its keywords and none of the rival's (then even a lower score).
         """
         glue = self.lexicon.neutral
-        if top.score <= rival.score or rival.evidence - top.evidence - glue:
+        if rival.evidence - best.evidence - glue:
             return False
-        return bool(top.evidence - rival.evidence - glue)
+        if self.settings.keyword_dominance and best.named and not rival.named:
+            return True
+        return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
+
+    def _grounded(self, best: Candidate, unknown: list[str]) -> bool:
+        """Return True if the message is about the best entry at all, not only near it.
+
+        One explained word does not carry words the FAQ does not know ("harga" in a
+        message about rice), and question words alone (sudah, belum, berapa) do not
+        make a topic: a keyword of the entry, a document or another word must be there.
+        """
+        s = self.settings
+        content = best.evidence - self.lexicon.neutral
+        if s.lone_word_guard and len(content) <= 1 and unknown:
+            return False
+        # Question words alone (sudah ... belum) say what is asked, not what about.
+        return not (s.topic_guard and not best.named and not content - self.lexicon.question_words)
 
 
 def to_json(text: str, result: Result) -> dict:

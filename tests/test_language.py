@@ -155,3 +155,16 @@ def test_core_modules_import_no_framework():
     code = "import sys, bot.language, bot.matcher, bot.evaluation; print(sorted(sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "flask" not in out.stdout and "twilio" not in out.stdout
+
+
+def test_question_words_are_data_in_normal_form(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "slang.tsv").write_text("brp\tberapa\nudh\tsudah\n", encoding="utf-8")
+    (folder / "question_words.txt").write_text("# asked\nbrp\nudh\nkapan\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    assert lexicon.question_words == {"berapa", "sudah", "kapan"}
+    shipped = language.default_lexicon().question_words
+    assert {"berapa", "kapan", "sudah", "belum"} <= shipped
+    # Words that say what a message is about never belong there.
+    assert not {"ktp", "hilang", "rusak", "biaya", "pindah"} & shipped

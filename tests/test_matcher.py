@@ -226,3 +226,101 @@ def test_a_greeting_is_not_a_rival_to_the_question():
     wide = Matcher(FAQ, Settings(margin=60))
     result = wide.match("selamat pagi, ktp sy patah gimana")
     assert isinstance(result, Answer) and result.entry.id == "ektp-rusak"
+
+
+# A second small FAQ for the rules that decide whether a message is about an entry at all.
+GROUNDING = Faq(
+    entries=(
+        entry(
+            "biaya",
+            "Berapa biaya mengurus dokumen?",
+            "bikin ktp bayar berapa",
+            "akta gratis kah",
+            "ongkos bikin akta",
+            keywords=("gratis", "bayar", "biaya"),
+        ),
+        entry(
+            "pungli",
+            "Saya ingin melaporkan pungli",
+            "calo ktp minta bayaran",
+            "oknum minta uang",
+            keywords=("pungli", "calo", "oknum"),
+        ),
+        entry(
+            "status",
+            "Apakah dokumen saya sudah jadi?",
+            "kk sudah jadi belum",
+            "akta sudah selesai belum",
+            keywords=("status",),
+        ),
+        entry(
+            "rekam",
+            "Apa syarat rekam KTP-el?",
+            "syarat rekam ktp pertama",
+            "perekaman ktp pemula",
+            keywords=("rekam",),
+        ),
+        entry(
+            "hilang",
+            "KTP-el saya hilang",
+            "ktp hilang harus rekam ulang",
+            "ktp ilang gimana",
+            keywords=("hilang",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "rival"),
+    [
+        # "rekam" is in one "hilang" phrasing too, but only the rekam entry names it as its
+        # keyword and the message says nothing of losing anything.
+        ("harus rekam ktp", "rekam", "hilang"),
+        ("rekam ktp saya", "rekam", "hilang"),
+        # The pungli entry scores close through "bayaran" alone; paying is the fee question.
+        ("ktp bayar gak", "biaya", "pungli"),
+    ],
+)
+def test_a_named_keyword_beats_a_rival_close_only_through_shared_words(text, expected, rival):
+    ranked = Matcher(GROUNDING).rank(text)
+    assert {c.entry.id for c in ranked[:2]} == {expected, rival}
+    assert abs(ranked[0].score - ranked[1].score) < Settings().margin
+    result = Matcher(GROUNDING).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expected
+    assert result.candidates[0].entry.id == expected and expected in {
+        c.entry.id for c in ranked if c.named
+    }
+    without = Matcher(GROUNDING, Settings(keyword_dominance=False)).match(text)
+    assert isinstance(without, Clarify)
+
+
+@pytest.mark.parametrize("text", ["parkir gratis", "sepatu gratis kah"])
+def test_one_explained_word_does_not_carry_unknown_words(text):
+    # "gratis" is the fee entry's keyword, but the message is about something the FAQ
+    # does not know (parking, shoes): ask or escalate, never answer the fee question.
+    assert isinstance(Matcher(GROUNDING, Settings(lone_word_guard=False)).match(text), Answer)
+    assert not isinstance(Matcher(GROUNDING).match(text), Answer)
+    assert isinstance(Matcher(GROUNDING).match("akta gratis gak"), Answer)
+
+
+@pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
+def test_question_words_alone_are_not_a_topic(text):
+    # sudah ... belum is how the status question is asked, but says nothing of a document.
+    assert isinstance(Matcher(GROUNDING, Settings(topic_guard=False)).match(text), Answer)
+    assert not isinstance(Matcher(GROUNDING).match(text), Answer)
+    result = Matcher(GROUNDING).match("kk sy udh jadi blm")
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+def test_one_document_with_a_general_question_is_not_two_questions():
+    # The fee entry names no "surat pindah" phrasing, but the message names only that one
+    # document: it asks the fee question about it, it is not a ktp-and-kk message.
+    pindah = entry("pindah", "Bagaimana mengurus surat pindah antar kota?", "syarat surat pindah")
+    low = Matcher(Faq(entries=(*ENTRIES, pindah)), Settings(clarify_threshold=25))
+    text = "tarif bikin surat pindah berapa"
+    top, rival = low.rank(text)[:2]
+    assert (top.entry.id, rival.entry.id) == ("biaya", "pindah") and rival.score >= 25
+    assert isinstance(low.match(text), Answer)
+    # Two documents named, the best covering one: still a choice.
+    assert isinstance(Matcher(FAQ).match("ktp hilang, kk juga hilang"), Clarify)
