@@ -43,6 +43,7 @@ TABLE = {
     ("GET", "/console/queue.json"): QUEUE,
     ("GET", "/console/tickets/<int:ticket_id>"): QUEUE,
     ("GET", "/console/tickets/<int:ticket_id>/poll.json"): QUEUE,
+    ("GET", "/console/tickets/<int:ticket_id>/media/<int:message_id>/<int:number>"): QUEUE,
     ("POST", "/console/tickets/<int:ticket_id>/claim"): QUEUE,
     ("POST", "/console/tickets/<int:ticket_id>/release"): QUEUE,
     ("POST", "/console/tickets/<int:ticket_id>/reassign"): SUPERVISOR,

@@ -74,9 +74,11 @@ class TwilioMediaFetcher:
         return data, content_type.split(";")[0].strip().lower()
 
 
-def fetcher_from_config(config: dict) -> TwilioMediaFetcher | None:
-    """Return the fetcher for the app's Twilio account; None without credentials."""
+def fetcher_from_config(config: dict, **options) -> TwilioMediaFetcher | None:
+    """Return the fetcher for the app's Twilio account (TWILIO_API_BASE_URL, if set, in
+    place of Twilio's API host); None without credentials."""
     sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
     if not sid or not token:
         return None
-    return TwilioMediaFetcher(sid, token)
+    api_base = config.get("TWILIO_API_BASE_URL") or TWILIO_API
+    return TwilioMediaFetcher(sid, token, api_base=api_base, **options)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import time
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -39,6 +41,11 @@ bp = Blueprint(
 )
 
 QUEUE_ROLES = ("officer", "supervisor")
+# Citizens' files shown inline; anything else is downloaded, never rendered by the browser.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+MEDIA_TIMEOUT = 15  # seconds to wait for Twilio before the officer sees an error
+
+log = logging.getLogger(__name__)
 
 
 def _helpdesk():
@@ -295,6 +302,45 @@ def ticket_poll(ticket_id: int):
         data = _messages_data(session, found)
         html = render_template("console/_messages.html", ticket=found, **data)
         return {"version": data["version"], "controls": _controls(found), "html": html}
+
+
+@bp.get("/tickets/<int:ticket_id>/media/<int:message_id>/<int:number>")
+@require(*QUEUE_ROLES)
+def media(ticket_id: int, message_id: int, number: int):
+    """Pass a citizen's photo or file through from Twilio with the account's credentials,
+    so officers' browsers never need them (Twilio's media can stay behind HTTP auth)."""
+    from webhooks.media import fetcher_from_config
+
+    with _helpdesk().store.session() as session:
+        found = _load(session, ticket_id)
+        message = session.get(store.Message, message_id)
+        if (
+            message is None
+            or message.contact_id != found.contact_id
+            or message.kind != "message"  # never a pungli report's evidence
+            or not 0 <= number < len(message.media or [])
+        ):
+            abort(404)
+        url = str(message.media[number].get("url") or "")
+    fetcher = fetcher_from_config(current_app.config, timeout=MEDIA_TIMEOUT)
+    if fetcher is None:
+        abort(404)  # no Twilio account (development): there is nothing to fetch
+    try:
+        data, content_type = fetcher.fetch(url)
+    except Exception as exc:  # noqa: BLE001 - refused, HTTP error, timeout: all a 502
+        log.warning("media of message %s not fetched: %s", message_id, type(exc).__name__)
+        return Response(texts().get("media_unavailable", ""), 502, mimetype="text/plain")
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; sandbox",
+        "Cache-Control": "private, max-age=300",
+    }
+    if content_type not in INLINE_TYPES:
+        headers["Content-Disposition"] = (
+            f'attachment; filename="lampiran-{message_id}-{number + 1}"'
+        )
+        content_type = "application/octet-stream"
+    return Response(data, mimetype=content_type, headers=headers)
 
 
 def _act(
