@@ -31,6 +31,10 @@ class Settings:
     keyword_dominance: bool = True  # an entry whose keyword is named beats a rival with none
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
+    two_topics: bool = True  # keywords of two entries named: offer both, never answer one
+    # Entries answering a kind of question for every document (fees, time, status): their
+    # keyword beats the entry of the document the message names.
+    general_tags: tuple[str, ...] = ()
     courtesy_tags: tuple[str, ...] = ("percakapan",)  # entries that win only on small talk
 
     @classmethod
@@ -186,6 +190,9 @@ class Matcher:
         self._vocabulary: dict[str, list[str]] = {}
         for word in sorted(self._surface):
             self._vocabulary.setdefault(word[0], []).append(word)
+        # Entries answering one kind of question for every document (fees, time, status).
+        general_tags = set(self.settings.general_tags)
+        self._general = frozenset(e.id for e in self.entries if general_tags & set(e.tags))
         tags = set(self.settings.courtesy_tags)
         self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
@@ -351,11 +358,17 @@ class Matcher:
         # A greeting or thanks around a question is politeness, not a second question.
         courtesy = {self.entries[n].id for n in self._courtesy}
         polite = top.entry.id not in courtesy
+        # A question every document shares (fees, time, status) asked about one document
+        # is that question: the document's own entry only says what it is about, so it
+        # steps aside (see _asks_about).
+        subjects = [c for c in top3 if any(self._asks_about(g, c) for g in top3)]
+        askers = [c for c in top3 if c not in subjects]
+        lead = askers[0]
         close = [
             c
-            for c in top3
-            if top.score - c.score < s.margin
-            and (c is top or not (polite and c.entry.id in courtesy))
+            for c in askers
+            if lead.score - c.score < s.margin
+            and (c is lead or not (polite and c.entry.id in courtesy))
         ]
         # The entry the message speaks for: among the close ones, the one that dominates
         # every other (usually the best; a rival only by naming its keyword, see _dominates).
@@ -363,21 +376,31 @@ class Matcher:
             (c for c in close if all(self._dominates(c, o) for o in close if o is not c)), None
         )
         # A message naming two documents (ktp and kk) that the entry covers only one of
-        # is two questions: offer both rather than answer half of it.
-        anchor = chosen or top
+        # is two questions: offer both rather than answer half of it. So is one naming the
+        # keywords of two entries, each explaining a word the other does not.
+        anchor = chosen or lead
         documents = self.lexicon.documents
-        other_documents = [
+        glue = self.lexicon.neutral
+        second = [
             c
-            for c in top3
+            for c in askers
             if c is not anchor
             and c.score >= s.clarify_threshold
-            and anchor.evidence & documents
-            and (c.evidence - anchor.evidence) & documents
+            and not (polite and c.entry.id in courtesy)
+            and (
+                (anchor.evidence & documents and (c.evidence - anchor.evidence) & documents)
+                or (
+                    s.two_topics
+                    and anchor.named
+                    and c.named - anchor.evidence
+                    and anchor.evidence - c.evidence - glue
+                )
+            )
         ]
         if (
             chosen is not None
             and chosen.score >= s.answer_threshold
-            and not other_documents
+            and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
@@ -385,9 +408,29 @@ class Matcher:
             c
             for c in top3
             if c.score >= s.clarify_threshold
-            and (top.score - c.score < s.margin or c in other_documents)
+            and (top.score - c.score < s.margin or c in second or c is lead)
         )
         return Clarify(choice)
+
+    def _asks_about(self, general: Candidate, subject: Candidate) -> bool:
+        """Return True if the message asks the general entry's question about the subject.
+
+        The general entry answers its question for every document (`general_tags`: fees,
+        time, status) and the message names its keyword (biaya); the other entry explains
+        nothing beyond it but documents and its own keywords: "biaya akta kematian" asks
+        about fees, not how to get the certificate.
+        """
+        if (
+            general is subject
+            or general.entry.id not in self._general
+            or subject.entry.id in self._general
+            or general.score < self.settings.clarify_threshold
+            or not general.named - subject.evidence
+        ):
+            return False
+        lex = self.lexicon
+        own = lex.documents | lex.neutral | lex.question_words
+        return subject.evidence - general.evidence <= own
 
     def _dominates(self, best: Candidate, rival: Candidate) -> bool:
         """Return True if the rival explains nothing the best does not, and the best is surer.

@@ -324,3 +324,74 @@ def test_one_document_with_a_general_question_is_not_two_questions():
     assert isinstance(low.match(text), Answer)
     # Two documents named, the best covering one: still a choice.
     assert isinstance(Matcher(FAQ).match("ktp hilang, kk juga hilang"), Clarify)
+
+
+# Entries tagged as general answer one kind of question for every document.
+GENERAL = Faq(
+    entries=(
+        entry(
+            "biaya",
+            "Berapa biaya mengurus dokumen?",
+            "bikin ktp bayar berapa",
+            "akta gratis kah",
+            "ongkos bikin kk",
+            keywords=("gratis", "bayar", "biaya"),
+            tags=("biaya",),
+        ),
+        entry(
+            "jam",
+            "Jam berapa kantor buka?",
+            "jam buka kantor",
+            "sabtu buka ga",
+            keywords=("jam", "buka"),
+            tags=("kantor",),
+        ),
+        entry(
+            "alamat",
+            "Di mana alamat kantor?",
+            "alamat kantor dimana",
+            "lokasi kantor",
+            keywords=("alamat", "lokasi"),
+            tags=("kantor",),
+        ),
+        entry(
+            "kia",
+            "Bagaimana membuat KIA?",
+            "bikin kia",
+            "kartu identitas anak",
+            "kia bayi",
+            keywords=("kia",),
+            tags=("kia",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["jam buka dan alamat kantor", "jam buka kantor dan alamatnya"])
+def test_keywords_of_two_entries_are_two_questions(text):
+    one, two = Matcher(GENERAL).rank(text)[:2]
+    assert one.score - two.score > Settings().margin  # beyond the margin, yet both asked
+    assert isinstance(Matcher(GENERAL, Settings(two_topics=False)).match(text), Answer)
+    result = Matcher(GENERAL).match(text)
+    assert isinstance(result, Clarify)
+    assert {c.entry.id for c in result.candidates} == {"jam", "alamat"}
+
+
+@pytest.mark.parametrize("text", ["kia biayanya berapa", "biaya kia berapa"])
+def test_a_general_question_about_a_document_is_the_general_question(text):
+    # The kia entry explains only the document; the fee entry's keyword says what is asked.
+    ranked = Matcher(GENERAL).rank(text)
+    assert [c.entry.id for c in ranked[:2]] == ["kia", "biaya"]
+    assert not isinstance(Matcher(GENERAL).match(text), Answer)
+    general = Matcher(GENERAL, Settings(general_tags=("biaya", "kantor"))).match(text)
+    assert isinstance(general, Answer) and general.entry.id == "biaya"
+    assert general.candidates[0].entry.id == "biaya"
+
+
+def test_a_document_entry_with_its_own_situation_is_not_only_the_subject():
+    # "rekam" is more than the document: the message asks two things, so both are offered.
+    faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
+    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
+    result = general.match("jam buka rekam ktp")
+    assert isinstance(result, Clarify)
+    assert {"jam", "rekam"} <= {c.entry.id for c in result.candidates}
