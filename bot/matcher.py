@@ -141,12 +141,15 @@ class Matcher:
         self._bags: list[frozenset[str]] = []
         self._surface: dict[str, str] = {}  # written FAQ word -> its stem
         texts: list[tuple[int, str, str, list[str]]] = []
-        self._keywords: list[tuple[frozenset[str], ...]] = []
+        # Each entry's keywords: one-word ones as a set, longer ones as sets of their words.
+        self._keywords: list[tuple[frozenset[str], tuple[frozenset[str], ...]]] = []
         for number, entry in enumerate(self.entries):
             bag: set[str] = set()
-            # Each keyword as the set of its words: named when the message has them all.
-            keywords = (frozenset(self._stems(k, learn=True)) for k in entry.keywords)
-            self._keywords.append(tuple(k for k in keywords if k))
+            keywords = {frozenset(self._stems(k, learn=True)) for k in entry.keywords} - {
+                frozenset()
+            }
+            single = frozenset(w for k in keywords if len(k) == 1 for w in k)
+            self._keywords.append((single, tuple(k for k in keywords if len(k) > 1)))
             sources = [(entry.question, "pertanyaan")]
             sources += [(v, "varian") for v in entry.variants]
             # A single keyword is one token: it may support an entry, never prove it alone.
@@ -322,14 +325,12 @@ class Matcher:
             if unknown:
                 reason += f"; tak dikenal: {', '.join(unknown[:5])}"
             # The entry's keywords the message names (every word of a multi-word one).
-            named = [k for k in self._keywords[entry] if k <= known.keys()]
-            found = Candidate(
-                self.entries[entry],
-                round(score, 1),
-                reason,
-                evidence[entry],
-                frozenset().union(*named),
-            )
+            single, longer = self._keywords[entry]
+            named = single.intersection(known)
+            for keyword in longer:
+                if keyword <= known.keys():
+                    named |= keyword
+            found = Candidate(self.entries[entry], round(score, 1), reason, evidence[entry], named)
             ranked.append(found)
         ranked.sort(key=lambda c: (-c.score, c.entry.id))
         return ranked, unknown
