@@ -2,7 +2,9 @@
 
 It speaks the shape of POST /2010-04-01/Accounts/{AccountSid}/Messages.json, records every
 request, and answers what the test programs: 201 with a message resource, an error with
-a Twilio code, 429, 500, or a hang (no answer until a deadline).
+a Twilio code, 429, 500, or a hang (no answer until a deadline). A hang then answers as
+programmed: `Reply(503, hang=…)` was refused, `Reply(hang=…)` was accepted (a SID handed
+out) although the client gave up waiting.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import re
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -52,6 +55,7 @@ class Request:
     answered: Reply = OK
     sid: str | None = None  # the SID a 201 handed out
     callback: dict = field(default_factory=dict)  # parsed StatusCallback query (m, p)
+    finished: bool = False  # the fake has answered (or given up on a client that left)
 
 
 class FakeTwilio:
@@ -61,6 +65,9 @@ class FakeTwilio:
         self.requests: list[Request] = []
         self.replies: collections.deque[Reply] = collections.deque()
         self.default = OK
+        # Decides the answer when nothing is programmed (e.g. "down until the clock says"),
+        # called with the request; None means `default`.
+        self.script: Callable[[Request], Reply] | None = None
         self.delay = 0.0  # seconds before every answer (to land a SIGKILL mid-batch)
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -132,10 +139,19 @@ class FakeTwilio:
             }
         request = Request("POST", split.path, parse_qs(split.query), form, auth, callback=callback)
         with self._lock:
-            reply = self.replies.popleft() if self.replies else self.default
+            if self.replies:
+                reply = self.replies.popleft()
+            else:
+                reply = self.script(request) if self.script else self.default
             request.answered = reply
             self.requests.append(request)
-        match = _PATH.match(split.path)
+        try:
+            self._answer(handler, request, reply, split.path, form, auth)
+        finally:
+            request.finished = True
+
+    def _answer(self, handler, request: Request, reply: Reply, path, form, auth) -> None:
+        match = _PATH.match(path)
         if not match:
             handler._send(404, {"code": 20404, "message": "not found", "status": 404})
             return
