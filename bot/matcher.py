@@ -440,8 +440,21 @@ class Matcher:
         word of the message speaks for it, so asking the citizen to choose adds nothing.
         The best is surer when it scores higher and explains more, or when the message
         names one of its keywords and none of the rival's (then even a lower score).
+        A higher best that is named and covers a document the message names also beats a
+        rival with neither, whatever side words the rival explains ("akta lahir ... luar
+        kota": kota and luar say where, not what).
         """
         glue = self.lexicon.neutral
+        documents = self.lexicon.documents
+        if (
+            self.settings.keyword_dominance
+            and best.score > rival.score
+            and best.named
+            and best.evidence & documents
+            and not rival.named
+            and not rival.evidence & documents
+        ):
+            return True
         if rival.evidence - best.evidence - glue:
             return False
         if self.settings.keyword_dominance and best.named and not rival.named:

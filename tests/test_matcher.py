@@ -395,3 +395,21 @@ def test_a_document_entry_with_its_own_situation_is_not_only_the_subject():
     result = general.match("jam buka rekam ktp")
     assert isinstance(result, Clarify)
     assert {"jam", "rekam"} <= {c.entry.id for c in result.candidates}
+
+
+def test_side_words_do_not_make_a_rival_of_a_named_document_question():
+    # "di luar kota" says where; the rekam entry is named (rekam) and covers the document.
+    lokasi = entry(
+        "lokasi",
+        "Di mana alamat kantornya?",
+        "alamat kantor cabang di luar kota",
+        keywords=("alamat", "lokasi"),
+    )
+    faq = Faq(entries=(*GROUNDING.entries, lokasi))
+    text = "syarat rekam ktp di luar kota"
+    top, rival = Matcher(faq).rank(text)[:2]
+    assert (top.entry.id, rival.entry.id) == ("rekam", "lokasi")
+    assert top.score - rival.score < Settings().margin and rival.evidence - top.evidence
+    assert isinstance(Matcher(faq, Settings(keyword_dominance=False)).match(text), Clarify)
+    result = Matcher(faq).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "rekam"
