@@ -117,6 +117,10 @@ def outbox_states(db) -> collections.Counter:
         return collections.Counter(dict(rows.all()))
 
 
+def test_the_shipped_retries_ride_out_an_outage_of_an_hour():
+    assert retry_window(shipped_settings()) >= 3600
+
+
 def test_twilio_down_for_five_minutes_then_back_every_reply_is_delivered_once(
     database_backend, database_url, fake_twilio
 ):
