@@ -196,6 +196,13 @@ class Matcher:
         # Entries answering one kind of question for every document (fees, time, status).
         general_tags = set(self.settings.general_tags)
         self._general = frozenset(e.id for e in self.entries if general_tags & set(e.tags))
+        # Keywords that name a document with its kind ("akta kematian"): all their words
+        # name the document, so "kematian" there is the subject, not a question.
+        documents = self.lexicon.documents
+        self._document_names = {
+            e.id: frozenset(w for k in longer if k & documents for w in k)
+            for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
+        }
         tags = set(self.settings.courtesy_tags)
         self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
@@ -431,6 +438,7 @@ class Matcher:
             return False
         lex = self.lexicon
         own = lex.documents | lex.neutral | lex.question_words
+        own |= subject.named & self._document_names[subject.entry.id]
         return subject.evidence - general.evidence <= own
 
     def _dominates(self, best: Candidate, rival: Candidate) -> bool:

@@ -413,3 +413,23 @@ def test_side_words_do_not_make_a_rival_of_a_named_document_question():
     assert isinstance(Matcher(faq, Settings(keyword_dominance=False)).match(text), Clarify)
     result = Matcher(faq).match(text)
     assert isinstance(result, Answer) and result.entry.id == "rekam"
+
+
+def test_a_keyword_naming_a_document_with_its_kind_is_the_subject():
+    # "akta kematian" is one document: its second word says which, not what is asked.
+    kematian = entry(
+        "akta-kematian",
+        "Bagaimana membuat akta kematian?",
+        "buat akta kematian",
+        "lapor orang meninggal",
+        keywords=("akta kematian", "meninggal"),
+        tags=("akta",),
+    )
+    faq = Faq(entries=(*GENERAL.entries, kematian))
+    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
+    text = "akta kematian biayanya berapa"
+    assert general.rank(text)[0].entry.id == "akta-kematian"
+    result = general.match(text)
+    assert isinstance(result, Answer) and result.entry.id == "biaya"
+    # A word of its own beyond the document ("meninggal" alone) is still a second question.
+    assert not isinstance(general.match("ibu meninggal, biayanya berapa"), Answer)
