@@ -387,7 +387,6 @@ class Matcher:
         # is two questions: offer both rather than answer half of it. So is one naming the
         # keywords of two entries, each explaining a word the other does not.
         anchor = chosen or lead
-        documents = self.lexicon.documents
         glue = self.lexicon.neutral
         second = [
             c
@@ -395,16 +394,27 @@ class Matcher:
             if c is not anchor
             and c.score >= s.clarify_threshold
             and not (polite and c.entry.id in courtesy)
-            and (
-                (anchor.evidence & documents and (c.evidence - anchor.evidence) & documents)
-                or (
-                    s.two_topics
-                    and anchor.named
-                    and c.named - anchor.evidence
-                    and anchor.evidence - c.evidence - glue
-                )
-            )
+            and s.two_topics
+            and anchor.named
+            and c.named - anchor.evidence
+            and anchor.evidence - c.evidence - glue
         ]
+        # The other document's own entry may rank below the top three (general entries
+        # naming documents as examples come first); look further, down to the threshold.
+        documents = self.lexicon.documents
+        if anchor.evidence & documents:
+            for c in ranked:
+                if c.score < s.clarify_threshold:
+                    break
+                if (
+                    c is not anchor
+                    and c.entry.id not in self._general
+                    and c not in subjects
+                    and (c.evidence - anchor.evidence) & documents
+                    and c not in second
+                ):
+                    second.append(c)
+                    break
         if (
             chosen is not None
             and chosen.score >= s.answer_threshold
@@ -412,13 +422,17 @@ class Matcher:
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
-        choice = tuple(
+        close = [
             c
             for c in top3
             if c.score >= s.clarify_threshold
-            and (top.score - c.score < s.margin or c in second or c is lead)
-        )
-        return Clarify(choice)
+            and (top.score - c.score < s.margin or c is lead)
+            and c not in second
+        ]
+        # The lead and the second questions first, then the closest others, best first.
+        first = [lead] if lead in close else []
+        offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
+        return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
 
     def _asks_about(self, general: Candidate, subject: Candidate) -> bool:
         """Return True if the message asks the general entry's question about the subject.

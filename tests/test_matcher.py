@@ -433,3 +433,33 @@ def test_a_keyword_naming_a_document_with_its_kind_is_the_subject():
     assert isinstance(result, Answer) and result.entry.id == "biaya"
     # A word of its own beyond the document ("meninggal" alone) is still a second question.
     assert not isinstance(general.match("ibu meninggal, biayanya berapa"), Answer)
+
+
+def test_two_documents_offer_the_other_documents_own_entry():
+    # The fee entry names kk only as an example; the kk entry itself is offered, even
+    # when it ranks below the candidates a choice usually looks at.
+    lahir = entry(
+        "akta-lahir",
+        "Apa syarat akta kelahiran?",
+        "syarat bikin akta kelahiran",
+        "akte lahir anak",
+        keywords=("akta kelahiran",),
+        tags=("akta",),
+    )
+    kk = entry("kk", "Bagaimana mengurus KK?", "syarat bikin kk baru", "kk hilang", tags=("kk",))
+    biaya = entry(
+        "biaya",
+        "Berapa biaya?",
+        "bikin akte kelahiran gratis kah",
+        "ongkos bikin kk",
+        keywords=("biaya", "gratis"),
+        tags=("biaya",),
+    )
+    two = Matcher(
+        Faq(entries=(biaya, lahir, kk)), Settings(max_candidates=2, general_tags=("biaya",))
+    )
+    text = "syarat akta kelahiran sama kk apa aja"
+    assert [c.entry.id for c in two.rank(text)] == ["akta-lahir", "biaya", "kk"]
+    result = two.match(text)
+    assert isinstance(result, Clarify)
+    assert [c.entry.id for c in result.candidates] == ["akta-lahir", "kk"]
