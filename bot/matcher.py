@@ -464,7 +464,8 @@ class Matcher:
         names one of its keywords and none of the rival's (then even a lower score).
         A higher best that is named and covers a document the message names also beats a
         rival with neither, whatever side words the rival explains ("akta lahir ... luar
-        kota": kota and luar say where, not what).
+        kota": kota and luar say where, not what); a general entry's documents are only
+        examples, so they do not count for it.
         """
         glue = self.lexicon.neutral
         documents = self.lexicon.documents
@@ -474,7 +475,7 @@ class Matcher:
             and best.named
             and best.evidence & documents
             and not rival.named
-            and not rival.evidence & documents
+            and (rival.entry.id in self._general or not rival.evidence & documents)
         ):
             return True
         if rival.evidence - best.evidence - glue:

@@ -463,3 +463,26 @@ def test_two_documents_offer_the_other_documents_own_entry():
     result = two.match(text)
     assert isinstance(result, Clarify)
     assert [c.entry.id for c in result.candidates] == ["akta-lahir", "kk"]
+
+
+def test_a_general_rival_names_documents_only_as_examples():
+    # The letters entry mentions kk in one phrasing; that does not make it about the kk
+    # the message names: the kk entry (named, covering the document) is answered.
+    pengantar = entry(
+        "pengantar",
+        "Perlu surat pengantar RT?",
+        "perlu bawa fotokopi ga",
+        "fotocopy kk berapa rangkap",
+        keywords=("pengantar", "fotokopi"),
+        tags=("umum",),
+    )
+    kk = entry("kk", "Bagaimana mengurus KK?", "syarat bikin kk baru", "kk hilang", "kk rusak")
+    kk = dataclasses.replace(kk, keywords=("kk",))
+    faq = Faq(entries=(pengantar, kk, *GROUNDING.entries))
+    text = "kk hilang harus bawa apa saja"
+    top, rival = Matcher(faq).rank(text)[:2]
+    assert (top.entry.id, rival.entry.id) == ("kk", "pengantar")
+    assert top.score - rival.score < Settings().margin and rival.evidence & {"kartu keluarga"}
+    assert isinstance(Matcher(faq).match(text), Clarify)
+    result = Matcher(faq, Settings(general_tags=("umum",))).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk"
