@@ -203,6 +203,7 @@ class Matcher:
             e.id: frozenset(w for k in longer if k & documents for w in k)
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
+        self._no_subject = self.lexicon.neutral | self.lexicon.question_words
         tags = set(self.settings.courtesy_tags)
         self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
@@ -282,8 +283,8 @@ class Matcher:
         """Return the ranked candidates and the message's unknown (non-neutral) words."""
         read = self._read(text)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
-        neutral = self.lexicon.neutral
-        unknown = [w.written for w in read if not w.stem and w.written not in neutral]
+        # Glue, places and question words the FAQ does not use (kenapa) are no subject.
+        unknown = [w.written for w in read if not w.stem and w.written not in self._no_subject]
         if not known:
             return [], unknown
         s = self.settings

@@ -47,6 +47,10 @@ from bot import language
         ("selesai2", "selesai selesai"),
         ("anak-anak", "anak anak"),
         ("ktpnya aktaku", "ktp akta"),
+        # greeting abbreviations are dropped; everyday synonyms become the FAQ's word
+        ("assalamualaikum wr wb", "assalamualaikum"),
+        ("butuh form apa y", "perlu formulir apa"),
+        ("prosedur ngurus kk", "cara urus kartu keluarga"),
     ],
 )
 def test_normalize_reads_citizen_writing(written, normal):
@@ -137,6 +141,7 @@ def test_function_words_and_places_are_neutral_data(tmp_path):
 def test_shipped_neutral_words_keep_intent_words_out():
     neutral = language.default_lexicon().neutral
     assert {"juga", "itu", "saya", "palembang", "lahat", "banyuasin"} <= neutral
+    assert {"sini", "besok", "padahal", "sering"} <= neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
 
 
