@@ -97,7 +97,7 @@ def keep(db: store.Store, inbound: Inbound, now: dt.datetime | None = None) -> b
     now = now or store.utcnow()
     for attempt in range(2):
         try:
-            with db.session() as session:
+            with db.queued_session() as session:
                 _keep(session, inbound, now)
             return True
         except IntegrityError:
@@ -113,15 +113,14 @@ def keep(db: store.Store, inbound: Inbound, now: dt.datetime | None = None) -> b
 
 
 def _keep(session, inbound: Inbound, now: dt.datetime) -> None:
-    contact = store.find_contact(session, inbound.channel, inbound.sender)
+    contact, ticket = store.find_contact_and_ticket(session, inbound.channel, inbound.sender)
     if contact is None:
         contact = store.Contact(channel=inbound.channel, number=inbound.sender, state={})
         session.add(contact)
     contact.last_inbound_at = now
     confidential = (contact.state or {}).get("flow") == "pungli"
-    ticket = (
-        None if confidential or contact.id is None else store.open_ticket_for(session, contact.id)
-    )
+    if confidential:
+        ticket = None
     session.add(
         store.Message(
             contact=contact,

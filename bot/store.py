@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,12 +22,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -111,6 +114,7 @@ class Message(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     contact: Mapped[Contact] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
 
     # Covers the dashboard's range scans (bot/reports.py): counted from the index alone.
     __table_args__ = (
@@ -400,6 +404,47 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
+class WriterQueue:
+    """This host's turns at writing one SQLite file: a blocking lock on a file beside it.
+
+    SQLite lets one writer in at a time; the others retry in its busy handler, which
+    sleeps 1, 2, 5 … 100 ms between tries, so under load an unlucky writer waits hundreds
+    of milliseconds while newcomers pass it. A writer waiting on flock() instead wakes as
+    soon as the lock is free. Each turn opens its own descriptor, so threads of one process
+    wait for each other too (flock belongs to the open file, not the process). Only the
+    webhook's short write bursts take turns (Store.queued_session): their code waits for
+    nothing else while holding one, so a turn can not deadlock. Other writers still meet
+    them at SQLite's own lock (BEGIN IMMEDIATE, busy timeout), as before.
+    """
+
+    def __init__(self, path: str | None):
+        self.path = path
+
+    @classmethod
+    def for_url(cls, url: str) -> WriterQueue:
+        """Return the queue of a SQLite file; a no-op for PostgreSQL and in-memory SQLite."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return cls(None)
+        return cls(parsed.database + "-writers")
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait until no other writer of this host holds its turn; hold it inside."""
+        try:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600) if self.path else None
+        except OSError:
+            descriptor = None  # no folder: SQLite itself reports the outage (503)
+        if descriptor is None:
+            yield
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(descriptor)  # releases the lock
+
+
 class Store:
     """The database: an engine and a session factory."""
 
@@ -407,11 +452,19 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.writers = WriterQueue.for_url(url)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """Yield a session in one transaction: committed on success, rolled back on error."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def queued_session(self) -> Iterator[Session]:
+        """Yield a session like session(), after waiting for this host's turn to write
+        (SQLite; see WriterQueue). For short write bursts that wait for nothing else."""
+        with self.writers.turn(), self.session() as session:
             yield session
 
     def ping(self) -> bool:
@@ -451,6 +504,26 @@ def find_contact(session: Session, channel: str, number: str) -> Contact | None:
     return session.scalars(
         select(Contact).where(Contact.channel == channel, Contact.number == number)
     ).one_or_none()
+
+
+_CONTACT_AND_OPEN_TICKET = (
+    select(Contact, Ticket)
+    .outerjoin(Ticket, (Ticket.contact_id == Contact.id) & (Ticket.state != "closed"))
+    .where(Contact.channel == bindparam("channel"), Contact.number == bindparam("number"))
+    .order_by(Ticket.id.desc())
+    .limit(1)
+)
+
+
+def find_contact_and_ticket(
+    session: Session, channel: str, number: str
+) -> tuple[Contact | None, Ticket | None]:
+    """Return the contact for a channel and number and its ticket that is not closed
+    (each None when there is none), in one query."""
+    row = session.execute(
+        _CONTACT_AND_OPEN_TICKET, {"channel": channel, "number": number}
+    ).one_or_none()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def open_ticket_for(session: Session, contact_id: int) -> Ticket | None:
