@@ -1,31 +1,32 @@
 """Locust users for bench_webhook.py: each is a citizen's phone sending signed, distinct,
-realistic Twilio forms to POST /webhooks/twilio as fast as answers come back."""
+realistic Twilio forms to POST /webhooks/twilio as fast as answers come back: each message
+comes from a new number (a first contact: welcome and menu, then the answer)."""
 
 import itertools
 import os
 import random
 import uuid
+from pathlib import Path
 
+import yaml
 from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
 
 TOKEN = os.environ.get("BENCH_TOKEN", "bench-auth-token-0123456789abcdef")
 PUBLIC = os.environ.get("BENCH_PUBLIC", "https://helpdesk.example.id")
 VALIDATOR = RequestValidator(TOKEN)
-MESSAGES = [
-    "min syarat bkin ktp apa aja ya",
-    "ktp saya hilang gimana cara urusnya",
-    "cakmano caro buat ktp baru",
-    "bikin kk baru syaratnya apa",
-    "akta kelahiran anak saya bayar berapa",
-    "jam buka kantor dukcapil kapan",
-    "NIK saya 1671041290010003 belum terdaftar di bpjs",
-    "halo",
-    "kantor disdukcapil palembang dimana",
-    "pindah domisili dari lahat ke palembang bawa apa saja",
-    "ktp rusak bisa diganti ga",
-    "petugas",
-]
+# Citizens' own phrasings (slang, typos, Palembang dialect, long stories): the distinct
+# texts of the matcher's evaluation cases.
+MESSAGES = list(
+    dict.fromkeys(
+        case["text"]
+        for case in yaml.safe_load(
+            (Path(__file__).resolve().parent.parent / "faq" / "tests.yaml").read_text("utf-8")
+        )["cases"]
+    )
+)
+# Numbers start at a random point, so the cells of one run never share a contact.
+FIRST_NUMBER = random.randrange(10**8)  # noqa: S311
 _counter = itertools.count()
 
 
@@ -34,21 +35,21 @@ class Phone(FastHttpUser):
 
     @task
     def send(self):
-        n = next(_counter)
+        number = f"+62812{(FIRST_NUMBER + next(_counter)) % 10**8:08d}"
         sid = "SM" + uuid.uuid4().hex
         form = {
             "SmsMessageSid": sid,
             "NumMedia": "0",
             "ProfileName": "Warga",
             "SmsSid": sid,
-            "WaId": f"62812{n % 5000:07d}",
+            "WaId": number.lstrip("+"),
             "SmsStatus": "received",
             "Body": random.choice(MESSAGES),  # noqa: S311
             "To": "whatsapp:+14155238886",
             "NumSegments": "1",
             "MessageSid": sid,
             "AccountSid": "AC" + "0" * 32,
-            "From": f"whatsapp:+62812{n % 5000:07d}",
+            "From": f"whatsapp:{number}",
             "ApiVersion": "2010-04-01",
         }
         signature = VALIDATOR.compute_signature(PUBLIC + "/webhooks/twilio", form)
