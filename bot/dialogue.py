@@ -290,7 +290,8 @@ def _respond(inbound, state, faq, index, settings, now) -> Turn:
     result = index.match(text)
     meta = _match_meta(result)
     if isinstance(result, matching.Answer):
-        return _entry_turn(result.entry, state, settings, faq, inbound, now, meta)
+        also = tuple(c.entry for c in result.also)
+        return _entry_turn(result.entry, state, settings, faq, inbound, now, meta, also)
     if isinstance(result, matching.Clarify):
         lines = [texts["clarify_intro"]]
         lines += [
@@ -311,7 +312,9 @@ def _command(words: str, settings: Settings) -> str | None:
     return None
 
 
-def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
+def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta, also=()) -> Turn:
+    """Answer with an entry (and, for a message asking two things, the second plain
+    answer entry after it, see matcher.Answer.also)."""
     texts = settings.texts
     if entry.id == settings.greeting_entry:
         return _menu_turn(settings, faq, inbound, {**meta, "outcome": meta.get("outcome")})
@@ -330,8 +333,10 @@ def _entry_turn(entry: Entry, state, settings, faq, inbound, now, meta) -> Turn:
         return _open(texts["handoff_opened"], "handoff", settings, now, meta, first=answer)
     from bot import office_flow
 
-    local = entry.id if office_flow.local_placeholders(entry.answer) else None
-    return Turn((answer + "\n\n" + texts["answer_footer"],), meta=meta, wants_office=local)
+    answers = [answer, *(fill_placeholders(e.answer, settings) for e in also)]
+    answers[-1] += "\n\n" + texts["answer_footer"]
+    local = next((e.id for e in (entry, *also) if office_flow.local_placeholders(e.answer)), None)
+    return Turn(tuple(answers), meta=meta, wants_office=local)
 
 
 def _open(notice: str, reason: str, settings, now, meta, first: str | None = None) -> Turn:
@@ -436,6 +441,8 @@ def _match_meta(result: matching.Result) -> dict:
     }
     if isinstance(result, matching.Answer):
         meta.update(entry=result.entry.id, score=round(result.candidate.score, 1))
+        if result.also:
+            meta["also"] = [c.entry.id for c in result.also]
     return meta
 
 

@@ -55,7 +55,9 @@ class Outcome:
     @property
     def chosen(self) -> str | None:
         """Return the id the bot answered with, if it answered."""
-        return self.result.entry.id if isinstance(self.result, Answer) else None
+        if not isinstance(self.result, Answer):
+            return None
+        return " + ".join([self.result.entry.id, *(c.entry.id for c in self.result.also)])
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,9 @@ def split_cases(cases: Iterable[Case], split: str = "all") -> list[Case]:
 def judge(case: Case, result: Result) -> str:
     """Return how one result counts: answering wrongly is worse than asking or escalating."""
     if isinstance(result, Answer):
-        return "right" if result.entry.id in case.ids else "wrong"
+        # Two questions answered: each answer must be one the case accepts.
+        answered = {result.entry.id, *(c.entry.id for c in result.also)}
+        return "right" if answered <= set(case.ids) else "wrong"
     if case.out_of_scope:
         return "right"
     if isinstance(result, Clarify) and {c.entry.id for c in result.candidates} & set(case.ids):

@@ -32,6 +32,7 @@ class Settings:
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
+    answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -67,6 +68,8 @@ class Answer:
 
     candidate: Candidate
     candidates: tuple[Candidate, ...]
+    # The message's second question, answered after the first ("syarat kk dan akta").
+    also: tuple[Candidate, ...] = ()
     outcome = "answer"
 
     @property
@@ -423,6 +426,27 @@ class Matcher:
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
+        # Two questions, each clearly about its own entry: answer both, first the surer.
+        # The second may score lower (the message's other words are about the first) but
+        # must name its own keyword: then it is asked, not merely near. The first must say
+        # at least as much as the second, else it is a side remark around the real
+        # question ("ktp hilang tapi fotokopinya masih ada"): offer both instead. And the
+        # message must join the two (dan, sama, juga): "akta hilang, ktp masih ada" does
+        # not ask about the ktp.
+        if (
+            s.answer_both
+            and len(second) == 1
+            and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
+            and self._answerable(second[0], unknown, courtesy, s.clarify_threshold)
+            and second[0].named
+            and len(self._content(anchor)) >= len(self._content(second[0]))
+            and self.lexicon.joining_words.intersection(
+                language.words(text, self.lexicon, merge=False)
+            )
+        ):
+            pair = (anchor, second[0])
+            rest = tuple(c for c in top3 if c not in pair)
+            return Answer(anchor, (*pair, *rest)[: s.max_candidates], also=pair[1:])
         close = [
             c
             for c in top3
@@ -484,6 +508,21 @@ class Matcher:
         if self.settings.keyword_dominance and best.named and not rival.named:
             return True
         return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
+
+    def _content(self, candidate: Candidate) -> frozenset[str]:
+        """Return the words the candidate explains that carry a topic (not glue or question
+        words)."""
+        return candidate.evidence - self.lexicon.neutral - self.lexicon.question_words
+
+    def _answerable(self, candidate: Candidate, unknown: list[str], courtesy, floor) -> bool:
+        """Return True if the candidate could be answered: a plain answer entry, scoring
+        at least `floor`, and about the message (see _grounded)."""
+        return (
+            candidate.entry.action == "answer"
+            and candidate.entry.id not in courtesy
+            and candidate.score >= floor
+            and self._grounded(candidate, unknown)
+        )
 
     def _grounded(self, best: Candidate, unknown: list[str]) -> bool:
         """Return True if the message is about the best entry at all, not only near it.

@@ -119,6 +119,16 @@ def test_clear_match_answers_with_menu_and_human_hint(settings):
     assert turn.meta["entry"] == "ektp-rekam" and turn.meta["outcome"] == "answer"
 
 
+def test_two_questions_get_two_answers_then_the_hint_once(settings):
+    first, second = candidate("ektp-hilang", 80), candidate("biaya", 60)
+    result = matching.Answer(first, (first, second), also=(second,))
+    turn = say("ktp hilang dan biayanya", settings, results={"ktp hilang dan biayanya": result})
+    one, two = turn.replies
+    assert one == "Bawa surat kehilangan."
+    assert two.startswith("Semua *GRATIS*.") and "PETUGAS" in two
+    assert (turn.meta["entry"], turn.meta["also"]) == ("ektp-hilang", ["biaya"])
+
+
 def test_answer_placeholders_are_filled_from_config(settings):
     turn = say("jam buka", settings, results={"jam buka": answer("jam-layanan")})
     assert settings.office_name in turn.replies[0]

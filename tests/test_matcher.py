@@ -371,10 +371,35 @@ GENERAL = Faq(
 def test_keywords_of_two_entries_are_two_questions(text):
     one, two = Matcher(GENERAL).rank(text)[:2]
     assert one.score - two.score > Settings().margin  # beyond the margin, yet both asked
-    assert isinstance(Matcher(GENERAL, Settings(two_topics=False)).match(text), Answer)
-    result = Matcher(GENERAL).match(text)
+    assert not Matcher(GENERAL, Settings(two_topics=False)).match(text).also  # one answer
+    result = Matcher(GENERAL, Settings(answer_both=False)).match(text)
     assert isinstance(result, Clarify)
     assert {c.entry.id for c in result.candidates} == {"jam", "alamat"}
+
+
+@pytest.mark.parametrize("text", ["jam buka dan alamat kantor", "jam buka sm alamat kantor"])
+def test_two_questions_joined_get_both_answers(text):
+    result = Matcher(GENERAL).match(text)
+    assert isinstance(result, Answer)
+    assert (result.entry.id, [c.entry.id for c in result.also]) == ("jam", ["alamat"])
+    assert [c.entry.id for c in result.candidates[:2]] == ["jam", "alamat"]
+    assert to_json(text, result)["id"] == "jam"  # the contract names the first
+
+
+def test_two_questions_not_joined_are_offered_as_a_choice():
+    # No dan/sama/juga: the second may be a remark ("..., ktp masih ada"), so ask.
+    result = Matcher(GENERAL).match("jam buka kantor alamatnya")
+    assert isinstance(result, Clarify)
+    assert {c.entry.id for c in result.candidates} == {"jam", "alamat"}
+
+
+def test_a_second_question_that_is_a_handoff_is_not_answered_alongside():
+    handoff = Entry(
+        "alamat", "Di mana alamat kantor?", ("alamat kantor dimana", "lokasi kantor"), "x",
+        keywords=("alamat", "lokasi"), tags=("kantor",), action="handoff",
+    )  # fmt: skip
+    faq = Faq(entries=tuple(handoff if e.id == "alamat" else e for e in GENERAL.entries))
+    assert isinstance(Matcher(faq).match("jam buka dan alamat kantor"), Clarify)
 
 
 @pytest.mark.parametrize("text", ["kia biayanya berapa", "biaya kia berapa"])
