@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import dialogue, store, tickets
+from bot import dialogue, outbox, store, tickets
 from bot.library import Library
 from bot.messages import Inbound
 from bot.privacy import mask_number
@@ -160,6 +160,8 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
     )
     session.add(message)
     session.flush()
+    # Writing reopens WhatsApp's 24-hour window: officers' replies held for it go out now.
+    outbox.release_held(session, contact, now)
 
     number = ticket_number(ticket, prefix) if ticket else None
     substitutions = {dialogue.TICKET: number or ""}

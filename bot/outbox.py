@@ -33,6 +33,7 @@ STATUS_RANK = {
     "failed": 4, "undelivered": 4, "delivered": 5, "read": 6,
 }  # fmt: skip
 FAILURES = frozenset({"failed", "undelivered"})
+HELD = "held"  # Message.status of an officer's reply waiting for the citizen to write again
 FINAL = FAILURES | {"delivered", "read"}
 # A part whose final status has not come back is asked for this long after it was sent
 # (Twilio does not retry a status callback we could not take, e.g. while the database was
@@ -194,6 +195,49 @@ def parts_of(message: store.Message, *, message_id: int | None = None) -> list[O
         Outbound(body=part, part=position, **common)
         for position, part in enumerate(split_body(message.body))
     ]
+
+
+def hold(
+    session: Session,
+    contact: store.Contact,
+    *,
+    body: str,
+    ticket_id: int | None,
+    officer_id: int | None,
+    now: dt.datetime,
+) -> store.Message:
+    """Keep an officer's reply until the citizen writes again (WhatsApp's 24-hour window
+    is closed; the template asks them to); `release_held` queues it then."""
+    message = store.Message(
+        contact=contact,
+        ticket_id=ticket_id,
+        direction="out",
+        author="officer",
+        body=body,
+        status=HELD,
+        officer_id=officer_id,
+        created_at=now,
+    )
+    session.add(message)
+    contact.state = {**(contact.state or {}), HELD: True}
+    return message
+
+
+def release_held(session: Session, contact: store.Contact, now: dt.datetime) -> int:
+    """Queue the replies held for a contact who just wrote (the window is open again);
+    return how many. Costs a query only when the contact's state says one is held."""
+    if not (contact.state or {}).get(HELD):
+        return 0
+    held = session.scalars(
+        select(store.Message)
+        .where(store.Message.contact_id == contact.id, store.Message.status == HELD)
+        .order_by(store.Message.id)
+    ).all()
+    for message in held:
+        message.status, message.updated_at = "queued", now
+        session.add(store.Outbox(message=message, next_attempt_at=now, created_at=now))
+    contact.state = {k: v for k, v in contact.state.items() if k != HELD}
+    return len(held)
 
 
 def enqueue(

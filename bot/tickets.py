@@ -409,13 +409,16 @@ def send_template(
     template: Template,
     prefix: str,
     now: dt.datetime,
+    reply: str | None = None,
 ) -> store.Message:
-    """Queue the approved WhatsApp template that invites the citizen back into the window."""
+    """Queue the approved WhatsApp template that invites the citizen back into the window;
+    an officer's `reply` written with it is held and sent as soon as the citizen writes."""
     ticket = _owned(session, ticket_id, actor)
     if ticket.contact.channel != WHATSAPP:
         raise TicketError("template_whatsapp_only")
     if not template.content_sid:
         raise TicketError("template_missing")
+    reply = _checked_body(reply) if reply and reply.strip() else None
     values = {"{ticket}": number_of(ticket.id, prefix), "{name}": ticket.contact.profile_name or ""}
     variables = {
         key: dialogue.fill_tokens(value, values) for key, value in template.variables.items()
@@ -431,6 +434,16 @@ def send_template(
         officer_id=actor.id,
         now=now,
     )
+    held = None
+    if reply:
+        held = outbox.hold(
+            session,
+            ticket.contact,
+            body=reply,
+            ticket_id=ticket.id,
+            officer_id=actor.id,
+            now=now,
+        )
     _answered(ticket, now)
     session.flush()
     store.audit(
@@ -441,6 +454,7 @@ def send_template(
         ticket.id,
         message_id=message.id,
         content_sid=template.content_sid,
+        held_message_id=held.id if held else None,
     )
     return message
 

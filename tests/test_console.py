@@ -527,6 +527,49 @@ def test_after_24_hours_free_text_is_refused_and_the_template_offered(officer, h
     assert "ticket.template" in audit_actions(helpdesk)
 
 
+def test_a_reply_written_with_the_template_goes_out_when_the_citizen_answers(officer, helpdesk):
+    helpdesk.config["whatsapp_template"]["content_sid"] = "HX0123456789abcdef0123456789abcdef"
+    citizen_says(officer, "petugas")
+    ticket = latest_ticket_id(helpdesk)
+    post(officer, f"/console/tickets/{ticket}/claim")
+    age_contact(helpdesk, SITI, hours=25)
+    page = officer.get(f"/console/tickets/{ticket}").get_data(as_text=True)
+    assert 'id="held-body"' in page  # the reply can be written now, with the template
+
+    post(officer, f"/console/tickets/{ticket}/template", body="KTP Anda sudah jadi, *ambil besok*.")
+    template, held = out_messages(helpdesk, "officer")
+    assert template.meta["content_sid"] and template.status == "queued"
+    assert (held.status, held.body, held.ticket_id) == (
+        "held",
+        "KTP Anda sudah jadi, *ambil besok*.",
+        ticket,
+    )
+    assert outbox_count(helpdesk) == 1  # only the template: free text would be refused
+    page = officer.get(f"/console/tickets/{ticket}").get_data(as_text=True)
+    assert "menunggu warga membalas templat" in page
+    assert "terkirim otomatis begitu warga membalas" in page
+
+    citizen_says(officer, "YA")  # the window is open again
+    _, held = out_messages(helpdesk, "officer")
+    assert held.status == "queued" and outbox_count(helpdesk) == 2
+    with helpdesk.store.session() as session:
+        box = session.scalars(select(store.Outbox).where(store.Outbox.message_id == held.id)).one()
+        assert box.state == "pending"
+    citizen_says(officer, "terima kasih")
+    assert outbox_count(helpdesk) == 2  # released once
+
+
+def test_an_empty_reply_with_the_template_holds_nothing(officer, helpdesk):
+    helpdesk.config["whatsapp_template"]["content_sid"] = "HX0123456789abcdef0123456789abcdef"
+    citizen_says(officer, "petugas")
+    ticket = latest_ticket_id(helpdesk)
+    post(officer, f"/console/tickets/{ticket}/claim")
+    age_contact(helpdesk, SITI, hours=25)
+    post(officer, f"/console/tickets/{ticket}/template", body="   ")
+    (template,) = out_messages(helpdesk, "officer")
+    assert template.status == "queued"
+
+
 def test_template_sid_from_the_environment_wins(database_url):
     from bot.app import create_app
 

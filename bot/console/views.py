@@ -462,11 +462,12 @@ def reply(ticket_id: int):
 def template(ticket_id: int):
     """Queue the approved WhatsApp template (after the 24-hour window)."""
     prefix = _helpdesk().ticket_prefix
-    return _act(
-        ticket_id,
-        lambda s, actor, now: tickets.send_template(s, ticket_id, actor, _template(), prefix, now),
-        "template_sent",
-    )
+    reply = request.form.get("body", "")
+
+    def action(session, actor, now):
+        return tickets.send_template(session, ticket_id, actor, _template(), prefix, now, reply)
+
+    return _act(ticket_id, action, "template_sent_with_reply" if reply.strip() else "template_sent")
 
 
 @bp.post("/tickets/<int:ticket_id>/note")
