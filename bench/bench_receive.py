@@ -27,13 +27,12 @@ import time
 import uuid
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
+from bench.citizen_texts import citizen_texts  # noqa: E402
 from bot import dialogue, store  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.messages import WHATSAPP, Inbound  # noqa: E402
@@ -41,12 +40,6 @@ from bot.messages import WHATSAPP, Inbound  # noqa: E402
 TOKEN = "bench-auth-token-0123456789abcdef"
 PUBLIC = "https://helpdesk.example.id"
 PATH = "/webhooks/twilio"
-
-
-def texts() -> list[str]:
-    """Return the distinct citizen messages of faq/tests.yaml."""
-    cases = yaml.safe_load((ROOT / "faq" / "tests.yaml").read_text(encoding="utf-8"))["cases"]
-    return list(dict.fromkeys(case["text"] for case in cases))
 
 
 def form(body: str, number: str) -> dict:
@@ -168,7 +161,7 @@ def main() -> None:
     import os
 
     logging.disable(logging.INFO)  # as in production at WARNING: no per-message log line
-    bodies = texts()
+    bodies = citizen_texts()
     print(
         f"{len(bodies)} distinct texts from faq/tests.yaml, {args.messages} messages a run, "
         f"best of {args.repeat}; load {os.getloadavg()[0]:.1f} at start"

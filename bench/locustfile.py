@@ -6,25 +6,16 @@ import itertools
 import os
 import random
 import uuid
-from pathlib import Path
 
-import yaml
 from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
+
+from bench.citizen_texts import citizen_texts  # the runner's working directory is the root
 
 TOKEN = os.environ.get("BENCH_TOKEN", "bench-auth-token-0123456789abcdef")
 PUBLIC = os.environ.get("BENCH_PUBLIC", "https://helpdesk.example.id")
 VALIDATOR = RequestValidator(TOKEN)
-# Citizens' own phrasings (slang, typos, Palembang dialect, long stories): the distinct
-# texts of the matcher's evaluation cases.
-MESSAGES = list(
-    dict.fromkeys(
-        case["text"]
-        for case in yaml.safe_load(
-            (Path(__file__).resolve().parent.parent / "faq" / "tests.yaml").read_text("utf-8")
-        )["cases"]
-    )
-)
+MESSAGES = citizen_texts()
 # Numbers start at a random point, so the cells of one run never share a contact.
 FIRST_NUMBER = random.randrange(10**8)  # noqa: S311
 _counter = itertools.count()

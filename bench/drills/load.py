@@ -7,7 +7,6 @@ Loopback only; every drill sends a fixed number of requests.
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
@@ -28,21 +27,12 @@ sys.path.insert(0, str(ROOT))
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.bench_webhook import GUNICORN, PUBLIC, TOKEN, VENV, drop, start, stop  # noqa: E402
+from bench.citizen_texts import citizen_texts  # noqa: E402
 
 __all__ = ["GUNICORN", "Load", "drop", "prepare", "start", "stop"]
 
 
-def _bench_messages() -> list[str]:
-    """The citizens' messages of bench/locustfile.py (read, not imported: importing locust
-    patches the standard library with gevent)."""
-    tree = ast.parse((ROOT / "bench" / "locustfile.py").read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "MESSAGES":
-            return ast.literal_eval(node.value)
-    raise SystemExit("bench/locustfile.py has no MESSAGES")
-
-
-MESSAGES = _bench_messages()
+MESSAGES = citizen_texts()  # what bench/locustfile.py sends
 VALIDATOR = RequestValidator(TOKEN)
 
 
