@@ -219,6 +219,9 @@ def hold(
         created_at=now,
     )
     session.add(message)
+    # Read the state under a row lock: a citizen's message being stored right now (which
+    # locks the contact too) must not overwrite the flag, nor this its options.
+    session.refresh(contact, ["state"], with_for_update=True)
     contact.state = {**(contact.state or {}), HELD: True}
     return message
 

@@ -512,6 +512,10 @@ _CONTACT_AND_OPEN_TICKET = (
     .where(Contact.channel == bindparam("channel"), Contact.number == bindparam("number"))
     .order_by(Ticket.id.desc())
     .limit(1)
+    # The contact row stays locked until the message's transaction ends (PostgreSQL; SQLite
+    # writers are serialised anyway): a console action writing contacts.state at the same
+    # moment (a held reply) waits instead of being overwritten.
+    .with_for_update(of=Contact)
 )
 
 

@@ -57,3 +57,37 @@ def test_only_sqlite_files_have_a_writer_queue():
     )
     assert store.WriterQueue.for_url("sqlite://").path is None
     assert store.WriterQueue.for_url("postgresql+psycopg://u@h/db").path is None
+
+
+def test_a_held_reply_and_a_citizen_message_at_once_lose_neither_state(helpdesk):
+    """The inbound transaction locks the contact (FOR UPDATE on PostgreSQL, SQLite writers
+    queue): a reply held at that moment waits, and both changes to contacts.state stay."""
+    from bot import outbox
+
+    db = helpdesk.store
+    with db.session() as session:
+        session.add(store.Contact(channel=WHATSAPP, number="+628222", state={}))
+    locked, held = threading.Event(), threading.Event()
+
+    def officer():
+        assert locked.wait(10)
+        with db.session() as session:  # SQLite: waits here; PostgreSQL: reads the old state
+            contact = session.scalars(
+                store.select(store.Contact).where(store.Contact.number == "+628222")
+            ).one()
+            outbox.hold(session, contact, body="Balasan", ticket_id=None, officer_id=None,
+                        now=store.utcnow())  # fmt: skip
+        held.set()
+
+    thread = threading.Thread(target=officer)
+    thread.start()
+    with db.session() as session:  # the citizen's message, as conversations.receive does
+        contact, _ = store.find_contact_and_ticket(session, WHATSAPP, "+628222")
+        locked.set()
+        assert not held.wait(0.5)  # the officer's hold waits for this transaction
+        contact.state = {**contact.state, "options": ["biaya"]}
+    thread.join(10)
+    assert held.is_set()
+    with db.session() as session:
+        contact, _ = store.find_contact_and_ticket(session, WHATSAPP, "+628222")
+        assert contact.state == {"options": ["biaya"], outbox.HELD: True}
