@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -118,6 +119,8 @@ class _Phrasing:
     weight: float  # sum of the idf of its words
     kind: str  # "pertanyaan" | "varian" | "kata kunci"
     documents: frozenset[str]  # the documents it names (ktp, kartu keluarga, ...)
+    scale: float  # what recall divides by: its weight, at least the evidence floor
+    courtesy: bool  # of a greeting/thanks entry: scored against all the message's words
 
 
 @dataclass(frozen=True)
@@ -176,18 +179,25 @@ class Matcher:
         # A glue word or a place found in one entry only is rare by accident, not a topic.
         for word in self.lexicon.neutral & self.idf.keys():
             self.idf[word] = min(self.idf[word], self.settings.neutral_word_weight)
+        tags = set(self.settings.courtesy_tags)
+        self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
+        # A phrasing lighter than one word unique to an entry cannot prove a match by itself.
+        floor = self.settings.min_evidence * math.log(len(self.entries) + 1)
         self._postings: dict[str, list[int]] = {}
         for number, text, kind, stems in texts:
             words = frozenset(stems)
             index = len(self._phrasings)
+            weight = sum(self.idf[w] for w in words)
             self._phrasings.append(
                 _Phrasing(
                     number,
                     text,
                     words,
-                    sum(self.idf[w] for w in words),
+                    weight,
                     kind,
                     words & self.lexicon.documents,
+                    max(weight, floor),
+                    number in self._courtesy,
                 )
             )
             for word in words:
@@ -207,12 +217,14 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
-        tags = set(self.settings.courtesy_tags)
-        self._courtesy = frozenset(n for n, e in enumerate(self.entries) if tags & set(e.tags))
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
         self._typos: dict[str, tuple[str, float]] = {}
+        # Entries in the order of their ids (equal ids share a place), for cheap tie-breaks.
+        ids = sorted({e.id for e in self.entries})
+        place = {entry_id: n for n, entry_id in enumerate(ids)}
+        self._id_order = [place[e.id] for e in self.entries]
 
     def _stems(self, text: str, learn: bool = False) -> list[str]:
         """Return the matchable words of a text; while indexing, remember the written forms."""
@@ -278,12 +290,21 @@ class Matcher:
             self._typos[word] = found
         return found
 
-    def rank(self, text: str) -> list[Candidate]:
-        """Return every plausible entry's score for the text (0-100), best first."""
-        return self._rank(text)[0]
+    def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
+        """Return every plausible entry's score for the text (0-100), best first.
 
-    def _rank(self, text: str) -> tuple[list[Candidate], list[str]]:
-        """Return the ranked candidates and the message's unknown (non-neutral) words."""
+        With `limit`, return only the first `limit` (the same as slicing, but cheaper).
+        """
+        return self._rank(text, limit)[0]
+
+    def _rank(
+        self, text: str, limit: int | None = None, keep: float | None = None
+    ) -> tuple[list[Candidate], list[str]]:
+        """Return the ranked candidates and the message's unknown (non-neutral) words.
+
+        With `limit`, only the first `limit` candidates and any further ones scoring at
+        least `keep`: the same as a slice of the full ranking.
+        """
         read = self._read(text)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
@@ -298,39 +319,58 @@ class Matcher:
         unknown_mass += s.other_topic_weight * len(foreign)
         # Greetings and thanks do not dilute a question: other entries ignore those words.
         topical = {w: v for w, v in known.items() if w not in self._courtesy_words}
-        views = {
-            True: (known, sum(known.values()) + unknown_mass),
-            False: (topical, sum(topical.values()) + unknown_mass),
-        }
-        # A phrasing lighter than one word unique to an entry cannot prove a match by itself.
-        floor = s.min_evidence * math.log(len(self.entries) + 1)
+        # Indexed by _Phrasing.courtesy; the getter reads a word's weight in the message.
+        views = (
+            (topical, sum(topical.values()) + unknown_mass, topical.__getitem__),
+            (known, sum(known.values()) + unknown_mass, known.__getitem__),
+        )
         documents = self.lexicon.documents.intersection(known)
+        recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
+        phrasings, bags = self._phrasings, self._bags
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
         bag_matched: dict[int, float] = {}
         evidence: dict[int, frozenset[str]] = {}
+        # The hot loop of a large FAQ: keep it to set operations and sums in C.
         for index in self._candidates(known):
-            phrasing = self._phrasings[index]
+            phrasing = phrasings[index]
             entry = phrasing.entry
-            query, total = views[entry in self._courtesy]
+            query, total, weight_of = views[phrasing.courtesy]
             shared = phrasing.words.intersection(query)
             if not shared:
                 continue
-            matched = sum(query[w] for w in shared)
+            matched = sum(map(weight_of, shared))
             if entry not in bag_matched:
-                evidence[entry] = self._bags[entry].intersection(query)
-                bag_matched[entry] = sum(query[w] for w in evidence[entry])
-            recall = matched / max(phrasing.weight, floor)
+                evidence[entry] = bags[entry].intersection(query)
+                bag_matched[entry] = sum(map(weight_of, evidence[entry]))
+            recall = matched / phrasing.scale
             # Words found only in the entry's other variants count for part.
             explained = matched + s.variant_share * (bag_matched[entry] - matched)
             precision = explained / total
-            score = 100 * recall**s.recall_weight * precision ** (1 - s.recall_weight)
+            score = 100 * recall**recall_weight * precision**precision_weight
             if documents and phrasing.documents and not documents & phrasing.documents:
                 score *= s.other_document_factor  # about another document than the message
             if entry not in best or score > best[entry][0]:
                 best[entry] = (score, index, shared)
+        # Sort plain numbers; reasons are strings to build, so only for the entries returned.
+        ids = self._id_order
+        rounded = {entry: round(found[0], 1) for entry, found in best.items()}
+
+        def order(entry: int) -> tuple[float, int]:
+            return -rounded[entry], ids[entry]
+
+        if limit is None:
+            chosen = sorted(rounded, key=order)
+        else:
+            # Those scoring at least `keep` come first in the full ranking: they are its head.
+            head = [e for e, r in rounded.items() if keep is not None and r >= keep]
+            if len(head) > limit:
+                chosen = sorted(head, key=order)
+            else:
+                chosen = heapq.nsmallest(limit, rounded, key=order)
         ranked = []
-        for entry, (score, index, shared) in best.items():
-            phrasing = self._phrasings[index]
+        for entry in chosen:
+            score, index, shared = best[entry]
+            phrasing = phrasings[index]
             words = ", ".join(sorted(shared, key=lambda w: -self.idf[w]))
             reason = f"{phrasing.kind} '{phrasing.text}' (kata: {words})"
             if unknown:
@@ -341,9 +381,8 @@ class Matcher:
             for keyword in longer:
                 if keyword <= known.keys():
                     named |= keyword
-            found = Candidate(self.entries[entry], round(score, 1), reason, evidence[entry], named)
+            found = Candidate(self.entries[entry], rounded[entry], reason, evidence[entry], named)
             ranked.append(found)
-        ranked.sort(key=lambda c: (-c.score, c.entry.id))
         return ranked, unknown
 
     def _candidates(self, known: dict[str, float]) -> set[int]:
@@ -358,7 +397,10 @@ class Matcher:
     def match(self, text: str) -> Result:
         """Decide what to do with a message: answer, offer a choice, or escalate."""
         s = self.settings
-        ranked, unknown = self._rank(text)
+        # Only the first max_candidates entries and, below them, those down to the
+        # clarify threshold are ever looked at: build only those.
+        limit = s.max_candidates if s.max_candidates > 0 else None
+        ranked, unknown = self._rank(text, limit, s.clarify_threshold)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
