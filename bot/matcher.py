@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -123,8 +124,7 @@ class _Phrasing:
     courtesy: bool  # of a greeting/thanks entry: scored against all the message's words
 
 
-@dataclass(frozen=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: made for every word of every message
     stem: str  # the FAQ word it counts as ("" when unknown)
     written: str
     similarity: float  # 1.0, or below 1 when read through a typo
@@ -221,6 +221,8 @@ class Matcher:
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
         self._typos: dict[str, tuple[str, float]] = {}
+        self._readings: dict[str, tuple[str, float | None]] = {}
+        self._faq_stems: dict[str, str | None] = {}
         # Entries in the order of their ids (equal ids share a place), for cheap tie-breaks.
         ids = sorted({e.id for e in self.entries})
         place = {entry_id: n for n, entry_id in enumerate(ids)}
@@ -248,21 +250,15 @@ class Matcher:
         similarity: dict[str, float] = {}
         corrected = []
         for word in written:
-            if word in self._surface or self._stem(word) in self.idf:
-                corrected.append(word)
-                continue
-            typo, score = self._typo(word)
-            if typo:
-                similarity[typo] = min(score, similarity.get(typo, 1.0))
-                corrected.append(typo)
-            else:
-                similarity[word] = 0.0
-                corrected.append(word)
+            reading, score = self._reading(word)
+            if score is not None:  # a typo, or 0.0 for a word the FAQ does not know
+                similarity[reading] = min(score, similarity.get(reading, 1.0))
+            corrected.append(reading)
         seen: dict[str, _Word] = {}
         # Phrases are merged after typo fixes, so "kartu kelurga" is still kartu keluarga.
         for word in language.merge_phrases(corrected, self.lexicon):
-            stem = self._stem(word)
-            if stem in self.idf:
+            stem = self._faq_stem(word)
+            if stem is not None:
                 read = _Word(stem, word, similarity.get(word, 1.0) or 1.0)
             else:
                 read = _Word("", word, 0.0)
@@ -270,6 +266,30 @@ class Matcher:
             if key not in seen or seen[key].similarity < read.similarity:
                 seen[key] = read
         return list(seen.values())
+
+    # Citizens reuse words: what a written word reads as is kept per word, not per message.
+    def _reading(self, word: str) -> tuple[str, float | None]:
+        """Return the word as read and its typo similarity (None: a FAQ word as written)."""
+        found = self._readings.get(word)
+        if found is None:
+            if word in self._surface or self._stem(word) in self.idf:
+                found = (word, None)
+            else:
+                typo, score = self._typo(word)
+                found = (typo, score) if typo else (word, 0.0)
+            if len(self._readings) < 100_000:
+                self._readings[word] = found
+        return found
+
+    def _faq_stem(self, word: str) -> str | None:
+        """Return the stem of a word if the FAQ uses it, else None."""
+        if word in self._faq_stems:
+            return self._faq_stems[word]
+        stem = self._stem(word)
+        found = stem if stem in self.idf else None
+        if len(self._faq_stems) < 100_000:
+            self._faq_stems[word] = found
+        return found
 
     def _typo(self, word: str) -> tuple[str, float]:
         """Return the FAQ word this one is a typo of, with its similarity, or ('', 0)."""
