@@ -70,6 +70,7 @@ class Lexicon:
         self.words = words
         self.phrases = phrases
         self.max_phrase = max((len(k) for k in phrases), default=1)
+        self.phrase_starts = frozenset(k[0] for k in phrases)  # most words start no phrase
         self.fillers = fillers
         self.stems = stems
         self.roots = roots
@@ -138,6 +139,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
             phrases.setdefault(key, value)
     lexicon.phrases = phrases
     lexicon.max_phrase = max((len(k) for k in phrases), default=1)
+    lexicon.phrase_starts = frozenset(k[0] for k in phrases)
     if (folder / "other_topics.txt").exists():
         lexicon.other_topics = frozenset(w for w, _ in _read_table(folder / "other_topics.txt"))
     lexicon.neutral = frozenset(
@@ -330,6 +332,10 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
     out: list[str] = []
     i = 0
     while i < len(found):
+        if found[i] not in lexicon.phrase_starts:
+            out.append(found[i])
+            i += 1
+            continue
         for size in range(min(lexicon.max_phrase, len(found) - i), 1, -1):
             value = lexicon.phrases.get(tuple(found[i : i + size]))
             if value is not None:
