@@ -6,8 +6,11 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+import yaml
 
-from bot.knowledge import Entry, Faq
+from bot import evaluation
+from bot.config import DEFAULT_CONFIG, ROOT
+from bot.knowledge import Entry, Faq, load_faq
 from bot.matcher import Answer, Clarify, Escalate, Matcher, Settings, to_json
 
 
@@ -518,3 +521,40 @@ def test_a_question_word_the_faq_does_not_use_is_not_an_unknown_subject():
     result = Matcher(GROUNDING).match("kenapa gratis")
     assert isinstance(result, Answer) and result.entry.id == "biaya"
     assert "tak dikenal" not in result.reason
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    settings = Settings.from_config(config.get("matcher"))
+    texts = [c.text for c in evaluation.load_cases(ROOT / "faq" / "tests.yaml")]
+    return load_faq(ROOT / "faq"), settings, texts
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 5])
+def test_the_top_entries_are_those_of_the_full_ranking(shipped, limit):
+    # match() ranks only the entries it can offer; it must see what rank() shows.
+    faq, settings, texts = shipped
+    index = Matcher(faq, settings)
+    for text in texts:
+        assert index.rank(text, limit) == index.rank(text)[:limit], text
+
+
+def test_a_message_is_read_the_same_whatever_came_before(shipped):
+    # Words are remembered between messages (typos, stems): never the answers.
+    faq, settings, texts = shipped
+    forward, backward = Matcher(faq, settings), Matcher(faq, settings)
+    first = [forward.match(t) for t in texts]
+    again = [backward.match(t) for t in reversed(texts)][::-1]
+    assert first == again
+    assert [forward.match(t) for t in texts] == first
+
+
+def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
+    # match() asks _rank for only the candidates it looks at; it must decide the same.
+    faq, settings, texts = shipped
+    index = Matcher(faq, settings)
+    quick = [index.match(t) for t in texts]
+    full_rank = Matcher._rank
+    monkeypatch.setattr(Matcher, "_rank", lambda self, text, *_: full_rank(self, text))
+    assert [index.match(t) for t in texts] == quick
