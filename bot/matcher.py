@@ -230,11 +230,12 @@ class Matcher:
 
     def _stems(self, text: str, learn: bool = False) -> list[str]:
         """Return the matchable words of a text; while indexing, remember the written forms."""
+        written = language.words(text, self.lexicon, merge=False)
         if learn:
-            for word in language.words(text, self.lexicon, merge=False):
+            for word in written:
                 self._surface.setdefault(word, self._stem(word))
         found = []
-        for word in language.words(text, self.lexicon):
+        for word in language.merge_phrases(written, self.lexicon):
             stem = self._stem(word)
             if learn:
                 self._surface.setdefault(word, stem)
