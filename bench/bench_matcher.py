@@ -2,7 +2,7 @@
 
 Run from the repository root (needs the `bench` extra, scikit-learn):
 
-    .venv/bin/python bench/bench_matcher.py [--faq faq] [--cases faq/tests.yaml]
+    .venv/bin/python bench/bench_matcher.py [--faq faq] [--cases faq/tests.yaml] [--only speed]
 
 Quality uses the shipped cases; speed uses generated FAQs of 100, 2,000 and
 20,000 variants in this one process. Timing is printed, never asserted.
