@@ -314,7 +314,8 @@ class Matcher:
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
         """Return every plausible entry's score for the text (0-100), best first.
 
-        With `limit`, return only the first `limit` (the same as slicing, but cheaper).
+        With `limit` (0 or more), return only the first `limit`: the same as slicing, but
+        reasons are built for those entries only.
         """
         return self._rank(text, limit)[0]
 
