@@ -504,12 +504,21 @@ def test_faq_answer_can_be_inserted_as_a_starting_point(officer, helpdesk):
     assert 'data-answer="' in html
 
 
-def test_after_24_hours_free_text_is_refused_and_the_template_offered(officer, helpdesk):
-    helpdesk.config["whatsapp_template"]["content_sid"] = "HX0123456789abcdef0123456789abcdef"
+TEMPLATE_SID = "HX0123456789abcdef0123456789abcdef"
+
+
+def claimed_after_the_window(officer, helpdesk) -> int:
+    """Return a ticket the officer holds whose citizen last wrote 25 hours ago."""
+    helpdesk.config["whatsapp_template"]["content_sid"] = TEMPLATE_SID
     citizen_says(officer, "petugas")
     ticket = latest_ticket_id(helpdesk)
     post(officer, f"/console/tickets/{ticket}/claim")
     age_contact(helpdesk, SITI, hours=25)
+    return ticket
+
+
+def test_after_24_hours_free_text_is_refused_and_the_template_offered(officer, helpdesk):
+    ticket = claimed_after_the_window(officer, helpdesk)
     page = officer.get(f"/console/tickets/{ticket}").get_data(as_text=True)
     assert "Jendela 24 jam WhatsApp sudah tertutup" in page
     assert 'id="reply-body"' not in page
@@ -521,18 +530,14 @@ def test_after_24_hours_free_text_is_refused_and_the_template_offered(officer, h
 
     post(officer, f"/console/tickets/{ticket}/template")
     (message,) = out_messages(helpdesk, "officer")
-    assert message.meta["content_sid"] == "HX0123456789abcdef0123456789abcdef"
+    assert message.meta["content_sid"] == TEMPLATE_SID
     assert message.meta["content_variables"] == {"1": f"TK-{ticket:06d}"}
     assert message.status == "queued" and outbox_count(helpdesk) == 1
     assert "ticket.template" in audit_actions(helpdesk)
 
 
 def test_a_reply_written_with_the_template_goes_out_when_the_citizen_answers(officer, helpdesk):
-    helpdesk.config["whatsapp_template"]["content_sid"] = "HX0123456789abcdef0123456789abcdef"
-    citizen_says(officer, "petugas")
-    ticket = latest_ticket_id(helpdesk)
-    post(officer, f"/console/tickets/{ticket}/claim")
-    age_contact(helpdesk, SITI, hours=25)
+    ticket = claimed_after_the_window(officer, helpdesk)
     page = officer.get(f"/console/tickets/{ticket}").get_data(as_text=True)
     assert 'id="held-body"' in page  # the reply can be written now, with the template
 
@@ -560,11 +565,7 @@ def test_a_reply_written_with_the_template_goes_out_when_the_citizen_answers(off
 
 
 def test_an_empty_reply_with_the_template_holds_nothing(officer, helpdesk):
-    helpdesk.config["whatsapp_template"]["content_sid"] = "HX0123456789abcdef0123456789abcdef"
-    citizen_says(officer, "petugas")
-    ticket = latest_ticket_id(helpdesk)
-    post(officer, f"/console/tickets/{ticket}/claim")
-    age_contact(helpdesk, SITI, hours=25)
+    ticket = claimed_after_the_window(officer, helpdesk)
     post(officer, f"/console/tickets/{ticket}/template", body="   ")
     (template,) = out_messages(helpdesk, "officer")
     assert template.status == "queued"
