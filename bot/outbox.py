@@ -221,7 +221,7 @@ def hold(
     session.add(message)
     # Read the state under a row lock: a citizen's message being stored right now (which
     # locks the contact too) must not overwrite the flag, nor this its options.
-    session.refresh(contact, ["state"], with_for_update=True)
+    session.refresh(contact, ["state"], with_for_update={"key_share": True})
     contact.state = {**(contact.state or {}), HELD: True}
     return message
 

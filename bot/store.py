@@ -514,8 +514,10 @@ _CONTACT_AND_OPEN_TICKET = (
     .limit(1)
     # The contact row stays locked until the message's transaction ends (PostgreSQL; SQLite
     # writers are serialised anyway): a console action writing contacts.state at the same
-    # moment (a held reply) waits instead of being overwritten.
-    .with_for_update(of=Contact)
+    # moment (a held reply) waits instead of being overwritten. FOR NO KEY UPDATE, not FOR
+    # UPDATE: rows inserted elsewhere that point at the contact (an officer's reply) only
+    # take KEY SHARE on it and must not wait (they hold their ticket: a deadlock).
+    .with_for_update(of=Contact, key_share=True)
 )
 
 

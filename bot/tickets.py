@@ -413,6 +413,15 @@ def send_template(
 ) -> store.Message:
     """Queue the approved WhatsApp template that invites the citizen back into the window;
     an officer's `reply` written with it is held and sent as soon as the citizen writes."""
+    if reply and reply.strip():
+        # Holding writes contacts.state: lock the contact before the ticket, in the order a
+        # citizen's message takes them (conversations.receive), so the two never deadlock.
+        contact_id = session.scalar(
+            select(store.Ticket.contact_id).where(store.Ticket.id == ticket_id)
+        )
+        session.get(
+            store.Contact, contact_id, with_for_update={"key_share": True}, populate_existing=True
+        )
     ticket = _owned(session, ticket_id, actor)
     if ticket.contact.channel != WHATSAPP:
         raise TicketError("template_whatsapp_only")

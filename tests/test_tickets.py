@@ -349,3 +349,38 @@ def test_sms_replies_and_closing_message_lose_whatsapp_markup(db):
         )
         assert reply.body == "Syaratnya GRATIS ya"
         assert closing.body == f"Tiket TK-{ticket_id:06d} selesai"
+
+
+@pytest.mark.parametrize("reply", ["Sudah jadi.", None], ids=["held-reply", "template-only"])
+def test_an_officer_and_the_citizen_writing_at_once_do_not_deadlock(db, reply):
+    """The citizen's message locks the contact, then updates the ticket. Holding a reply
+    takes the same locks in the same order; a message the officer adds only takes a key
+    share on the contact, which that lock lets through (else PostgreSQL aborts one)."""
+    officer = make_user(db, "budi")
+    ticket_id = make_ticket(db, state="claimed", assignee=officer.id)
+    template = tickets.Template(content_sid="HX" + "0" * 32, variables={}, preview="Balas YA")
+    inbound_locked, officer_started, errors = threading.Event(), threading.Event(), []
+
+    def hold():
+        assert inbound_locked.wait(10)
+        officer_started.set()
+        try:
+            with db.session() as session:
+                tickets.send_template(session, ticket_id, officer, template, "TK-", NOW, reply)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    with db.session() as session:  # the citizen's message, as conversations.receive takes it
+        contact, ticket = store.find_contact_and_ticket(session, WHATSAPP, "+6281234567890")
+        inbound_locked.set()
+        assert officer_started.wait(10)
+        thread.join(0.5)  # let the officer's transaction reach its locks
+        ticket.last_citizen_at = NOW
+        contact.state = {**contact.state, "options": ["biaya"]}
+    thread.join(15)
+    assert not errors, errors
+    with db.session() as session:
+        contact = store.find_contact(session, WHATSAPP, "+6281234567890")
+        assert contact.state == {"options": ["biaya"], **({"held": True} if reply else {})}
