@@ -220,3 +220,20 @@ def twilio_sender(base_url: str, *, timeout: float = 2.0, **kwargs) -> TwilioSen
         timeout=timeout,
         **options,
     )
+
+
+def worker_env(database_url: str, fake_url: str) -> dict:
+    """Return the environment of a `python -m bot worker` process sending to this fake."""
+    import os
+
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "HELPDESK_ENV": "development",
+        "SECRET_KEY": "drill",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
+        "PUBLIC_BASE_URL": "https://helpdesk.example.id",
+        "TWILIO_API_BASE_URL": fake_url,
+    }

@@ -7,7 +7,6 @@ per outbox message, how many requests reached "Twilio".
 from __future__ import annotations
 
 import collections
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from sqlalchemy import func, select, text, update
 
 from bot import outbox, store
 from bot.worker import Worker
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, twilio_sender
+from tests.fake_twilio import twilio_sender, worker_env
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
@@ -136,17 +135,7 @@ def test_a_second_claim_skips_rows_another_worker_is_claiming(database_backend, 
 
 
 def _worker(database_url: str, fake_url: str, name: str, log: Path, *, once: bool):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HELPDESK_ENV": "development",
-        "SECRET_KEY": "drill",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
-        "PUBLIC_BASE_URL": "https://helpdesk.example.id",
-        "TWILIO_API_BASE_URL": fake_url,
-    }
+    env = worker_env(database_url, fake_url)
     command = [sys.executable, "-m", "bot", "worker", "--id", name] + (["--once"] if once else [])
     with log.open("ab") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

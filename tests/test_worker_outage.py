@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import random
 import signal
 import subprocess
@@ -33,7 +32,11 @@ from sqlalchemy import func, select
 from bot import outbox, store
 from bot.config import DEFAULT_CONFIG
 from bot.worker import Worker
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, WHATSAPP_FROM, Reply, twilio_sender
+from tests.fake_twilio import (
+    Reply,
+    twilio_sender,
+    worker_env,
+)
 from tests.test_outbox import Clock
 from tests.test_worker_concurrency import ROOT, _wait_for
 
@@ -266,17 +269,7 @@ class Switch:
 
 
 def start_worker(database_url: str, fake_url: str, name: str, log):
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "HELPDESK_ENV": "development",
-        "SECRET_KEY": "drill",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_WHATSAPP_FROM": WHATSAPP_FROM,
-        "PUBLIC_BASE_URL": "https://helpdesk.example.id",
-        "TWILIO_API_BASE_URL": fake_url,
-    }
+    env = worker_env(database_url, fake_url)
     command = [sys.executable, "-c", SERVE, json.dumps(FAST), name]
     with log.open("ab") as out:
         return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

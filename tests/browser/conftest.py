@@ -4,10 +4,14 @@ on a loopback port (see ../../../shared/BROWSER_TESTS.md for why it is done this
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from werkzeug.serving import make_server
+
+from tests.conftest import PUBLIC, payload, sign
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -70,3 +74,34 @@ def artifacts() -> Path:
     """The folder for screenshots kept as test artifacts (not in the repository)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def send_whatsapp(
+    base_url: str,
+    body: str,
+    *,
+    number: str = "+6281234567890",
+    sid: str | None = None,
+    name: str | None = None,
+) -> str:
+    """Send a citizen's WhatsApp message to the live server the way Twilio does (a signed
+    form POST); return the TwiML answer."""
+    sid = sid or "SM" + uuid.uuid4().hex
+    form = payload(
+        "whatsapp_text",
+        Body=body,
+        From=f"whatsapp:{number}",
+        MessageSid=sid,
+        SmsMessageSid=sid,
+        SmsSid=sid,
+        **({"ProfileName": name} if name is not None else {}),
+    )
+    path = "/webhooks/twilio"
+    response = requests.post(
+        base_url + path,
+        data=form,
+        headers={"X-Twilio-Signature": sign(PUBLIC + path, form)},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    return response.text

@@ -6,31 +6,17 @@ from __future__ import annotations
 import re
 
 import pytest
-import requests
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from bot import store
-from tests.conftest import PUBLIC, add_user, payload, sign
+from tests.browser.conftest import send_whatsapp
+from tests.conftest import add_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("quick_logins")]
 
 SITI = "+6281234567890"
 WAIT = 15_000  # ms; the console polls every 2 s in these tests
-
-
-def webhook(base_url: str, body: str, sid: str) -> str:
-    """Send a citizen's WhatsApp message the way Twilio does: a signed form POST."""
-    form = payload("whatsapp_text", Body=body, MessageSid=sid, SmsMessageSid=sid, SmsSid=sid)
-    path = "/webhooks/twilio"
-    response = requests.post(
-        base_url + path,
-        data=form,
-        headers={"X-Twilio-Signature": sign(PUBLIC + path, form)},
-        timeout=10,
-    )
-    assert response.status_code == 200
-    return response.text
 
 
 def log_in(page, username: str) -> None:
@@ -64,7 +50,7 @@ def test_officer_claims_and_replies_and_a_colleague_is_refused(
     expect(budi.locator("#queue-rows")).to_contain_text("Tidak ada tiket")
 
     # A citizen writes; the bot cannot answer, so a ticket opens.
-    twiml = webhook(base_url, "xqzv plorf gnarb wuzzle", "SMbrowser0001")
+    twiml = send_whatsapp(base_url, "xqzv plorf gnarb wuzzle", sid="SMbrowser0001")
     number = re.search(r"TK-\d{6}", twiml).group(0)
 
     # Both open consoles show it within seconds, without a reload.
@@ -107,7 +93,7 @@ def test_officer_claims_and_replies_and_a_colleague_is_refused(
         ]
 
     # The bot stays quiet now; the citizen's next words reach Budi's open page by polling.
-    twiml = webhook(base_url, "baik pak, terima kasih", "SMbrowser0002")
+    twiml = send_whatsapp(base_url, "baik pak, terima kasih", sid="SMbrowser0002")
     assert "<Message>" not in twiml
     expect(budi.locator("#conversation")).to_contain_text("baik pak, terima kasih", timeout=WAIT)
     budi.screenshot(path=str(artifacts / "console-conversation.png"), full_page=True)
@@ -117,7 +103,7 @@ def test_queue_and_conversation_fit_a_360px_phone(
     browser, browser_context_args, live_app, base_url, artifacts
 ):
     add_user(live_app.extensions["helpdesk"], "budi", "officer")
-    webhook(base_url, "petugas", "SMphone0001")
+    send_whatsapp(base_url, "petugas", sid="SMphone0001")
     context = browser.new_context(
         **browser_context_args,
         viewport={"width": 360, "height": 760},

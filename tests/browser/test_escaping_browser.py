@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import uuid
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
-import requests
 from playwright.sync_api import expect
 from sqlalchemy import text
 
 from bot.app import create_app
 from bot.store import Base, Store
-from tests.conftest import PASSWORD, PUBLIC, TOKEN, add_user, latest_ticket_id, payload, sign
+from tests.browser.conftest import send_whatsapp
+from tests.conftest import PASSWORD, PUBLIC, TOKEN, add_user, latest_ticket_id
 
 pytestmark = pytest.mark.browser
 
@@ -90,25 +89,7 @@ def _database(database_backend, tmp_path_factory) -> str:
 
 def webhook(base_url: str, number: str, body: str, name: str = "Warga") -> str:
     """Deliver one citizen message as Twilio does (signed form); return the replies' text."""
-    sid = "SM" + uuid.uuid4().hex
-    form = payload(
-        "whatsapp_text",
-        Body=body,
-        From=f"whatsapp:{number}",
-        ProfileName=name,
-        MessageSid=sid,
-        SmsMessageSid=sid,
-        SmsSid=sid,
-    )
-    path = "/webhooks/twilio"
-    response = requests.post(
-        base_url + path,
-        data=form,
-        headers={"X-Twilio-Signature": sign(PUBLIC + path, form)},
-        timeout=10,
-    )
-    assert response.status_code == 200
-    root = ET.fromstring(response.text)  # noqa: S314 - our own TwiML
+    root = ET.fromstring(send_whatsapp(base_url, body, number=number, name=name))  # noqa: S314
     return "\n".join(m.text or "" for m in root.iter("Message"))
 
 

@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from bot.app import create_app
-from tests.conftest import PUBLIC, TOKEN, add_user, payload, sign
+from tests.browser.conftest import send_whatsapp
+from tests.conftest import PUBLIC, TOKEN, add_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("quick_logins")]
 
@@ -44,27 +44,6 @@ def app(database_url, tmp_path):
     )
     yield app
     app.extensions["helpdesk"].store.dispose()
-
-
-def webhook(base_url: str, body: str, sid: str, number: str = "+6281234567890") -> str:
-    """Send a citizen's WhatsApp message the way Twilio does: a signed form POST."""
-    form = payload(
-        "whatsapp_text",
-        Body=body,
-        From=f"whatsapp:{number}",
-        MessageSid=sid,
-        SmsMessageSid=sid,
-        SmsSid=sid,
-    )
-    path = "/webhooks/twilio"
-    response = requests.post(
-        base_url + path,
-        data=form,
-        headers={"X-Twilio-Signature": sign(PUBLIC + path, form)},
-        timeout=10,
-    )
-    assert response.status_code == 200
-    return response.text
 
 
 @pytest.fixture
@@ -118,9 +97,11 @@ def test_edit_an_answer_try_a_message_save_and_citizens_get_it(
     page.screenshot(path=str(artifacts / "faq-editor-saved.png"), full_page=True)
 
     # A citizen's signed WhatsApp message now gets the new answer.
-    twiml = webhook(base_url, "bayar berapa buat ktp", "SMfaqbrowser0001")
+    twiml = send_whatsapp(base_url, "bayar berapa buat ktp", sid="SMfaqbrowser0001")
     assert "untuk setiap warga" in twiml and "ketik LAPOR" in twiml
-    twiml = webhook(base_url, "ongkos cetak ulang kk rusak berapa duit", "SMfaqbrowser0002")
+    twiml = send_whatsapp(
+        base_url, "ongkos cetak ulang kk rusak berapa duit", sid="SMfaqbrowser0002"
+    )
     assert "untuk setiap warga" in twiml
 
     # The history has the change with its diff.
@@ -145,8 +126,13 @@ def test_a_missed_question_becomes_a_variant_in_one_click(
 ):
     page = editor_page
     unknown = "bolehkah titip berkas lewat kurir ojol"
-    webhook(base_url, unknown, "SMfaqbrowser0101", number="+6281311110001")
-    webhook(base_url, "boleh titip berkas ke kurir ojol ga", "SMfaqbrowser0102", "+6281311110002")
+    send_whatsapp(base_url, unknown, sid="SMfaqbrowser0101", number="+6281311110001")
+    send_whatsapp(
+        base_url,
+        "boleh titip berkas ke kurir ojol ga",
+        sid="SMfaqbrowser0102",
+        number="+6281311110002",
+    )
     page.goto("/console/faq/missed")
     group = page.locator("article.missed-group", has_text=unknown)
     expect(group).to_contain_text("2×")
@@ -155,5 +141,5 @@ def test_a_missed_question_becomes_a_variant_in_one_click(
     first.locator("select").select_option("surat-pengantar")
     first.get_by_role("button", name="Tambah sebagai varian").click()
     expect(page.locator(".flash.ok").first).to_contain_text("ditambahkan sebagai varian")
-    twiml = webhook(base_url, unknown, "SMfaqbrowser0103", number="+6281311110003")
+    twiml = send_whatsapp(base_url, unknown, sid="SMfaqbrowser0103", number="+6281311110003")
     assert "Nomor tiket" not in twiml
