@@ -91,14 +91,14 @@ def daily_job(helpdesk, every: dt.timedelta = dt.timedelta(hours=24)):
     if not (helpdesk.config.get("retention") or {}).get("in_worker", True):
         return None
 
-    checked: list[dt.datetime] = []  # when this process last asked the audit log
+    asked: dt.datetime | None = None  # when this process last asked the audit log
 
     def job() -> int:
+        nonlocal asked
         now = store.utcnow()
-        if checked and now - checked[-1] < CHECK_EVERY:
+        if asked is not None and now - asked < CHECK_EVERY:
             return 0  # the worker idles every few seconds: ask the database now and then
-        checked.append(now)
-        del checked[:-1]
+        asked = now
         with helpdesk.store.session() as session:
             last = session.scalar(
                 select(func.max(store.AuditLog.at)).where(store.AuditLog.action == "purge")
