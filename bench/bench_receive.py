@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.citizen_texts import citizen_texts  # noqa: E402
+from bench.citizen_texts import citizen_texts, whatsapp_form  # noqa: E402
 from bot import dialogue, store  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.messages import WHATSAPP, Inbound  # noqa: E402
@@ -40,26 +40,6 @@ from bot.messages import WHATSAPP, Inbound  # noqa: E402
 TOKEN = "bench-auth-token-0123456789abcdef"
 PUBLIC = "https://helpdesk.example.id"
 PATH = "/webhooks/twilio"
-
-
-def form(body: str, number: str) -> dict:
-    """Return a WhatsApp form as Twilio posts it, with a new MessageSid."""
-    sid = "SM" + uuid.uuid4().hex
-    return {
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ProfileName": "Warga",
-        "SmsSid": sid,
-        "WaId": number.lstrip("+"),
-        "SmsStatus": "received",
-        "Body": body,
-        "To": "whatsapp:+14155238886",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": f"whatsapp:{number}",
-        "ApiVersion": "2010-04-01",
-    }
 
 
 def signed(forms: list[dict]) -> list[tuple[dict, str]]:
@@ -94,8 +74,8 @@ def webhook(url: str, bodies: list[str], messages: int, run: int, profile: bool 
     app.extensions["helpdesk"].store.migrate()
     client = app.test_client()
     numbers = [f"+62813{run:02d}{i:06d}" for i in range(messages)]
-    first = signed([form(bodies[i % len(bodies)], n) for i, n in enumerate(numbers)])
-    later = signed([form(bodies[(i + 7) % len(bodies)], n) for i, n in enumerate(numbers)])
+    first = signed([whatsapp_form(bodies[i % len(bodies)], n) for i, n in enumerate(numbers)])
+    later = signed([whatsapp_form(bodies[(i + 7) % len(bodies)], n) for i, n in enumerate(numbers)])
     post_all(client, first[:20])  # warm up: FAQ index, statement caches, connections
     profiler = cProfile.Profile() if profile else None
     if profiler:
@@ -112,7 +92,9 @@ def webhook(url: str, bodies: list[str], messages: int, run: int, profile: bool 
 def baselines(bodies: list[str], messages: int) -> tuple[float, float]:
     """Return ms per message for the signature check alone and the dialogue alone."""
     validator = RequestValidator(TOKEN)
-    requests = signed([form(bodies[i % len(bodies)], f"+62814{i:07d}") for i in range(messages)])
+    requests = signed(
+        [whatsapp_form(bodies[i % len(bodies)], f"+62814{i:07d}") for i in range(messages)]
+    )
     started = time.perf_counter()
     for data, signature in requests:
         assert validator.validate(PUBLIC + PATH, data, signature)

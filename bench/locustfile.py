@@ -5,12 +5,14 @@ comes from a new number (a first contact: welcome and menu, then the answer)."""
 import itertools
 import os
 import random
-import uuid
 
 from locust import FastHttpUser, task
 from twilio.request_validator import RequestValidator
 
-from bench.citizen_texts import citizen_texts  # the runner's working directory is the root
+from bench.citizen_texts import (  # the runner's working directory is the root
+    citizen_texts,
+    whatsapp_form,
+)
 
 TOKEN = os.environ.get("BENCH_TOKEN", "bench-auth-token-0123456789abcdef")
 PUBLIC = os.environ.get("BENCH_PUBLIC", "https://helpdesk.example.id")
@@ -27,22 +29,7 @@ class Phone(FastHttpUser):
     @task
     def send(self):
         number = f"+62812{(FIRST_NUMBER + next(_counter)) % 10**8:08d}"
-        sid = "SM" + uuid.uuid4().hex
-        form = {
-            "SmsMessageSid": sid,
-            "NumMedia": "0",
-            "ProfileName": "Warga",
-            "SmsSid": sid,
-            "WaId": number.lstrip("+"),
-            "SmsStatus": "received",
-            "Body": random.choice(MESSAGES),  # noqa: S311
-            "To": "whatsapp:+14155238886",
-            "NumSegments": "1",
-            "MessageSid": sid,
-            "AccountSid": "AC" + "0" * 32,
-            "From": f"whatsapp:{number}",
-            "ApiVersion": "2010-04-01",
-        }
+        form = whatsapp_form(random.choice(MESSAGES), number)  # noqa: S311
         signature = VALIDATOR.compute_signature(PUBLIC + "/webhooks/twilio", form)
         with self.client.post(
             "/webhooks/twilio",

@@ -15,7 +15,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.bench_webhook import GUNICORN, PUBLIC, TOKEN, VENV, drop, start, stop  # noqa: E402
-from bench.citizen_texts import citizen_texts  # noqa: E402
+from bench.citizen_texts import citizen_texts, whatsapp_form  # noqa: E402
 
 __all__ = ["GUNICORN", "Load", "drop", "prepare", "start", "stop"]
 
@@ -39,23 +38,7 @@ VALIDATOR = RequestValidator(TOKEN)
 def signed_form(n: int) -> tuple[dict, str]:
     """Return the n-th message as bench/locustfile.py sends it (a new number each time, so
     the per-number rate limit never applies), and its signature."""
-    sid = "SM" + uuid.uuid4().hex
-    number = f"+62813{n:07d}"
-    form = {
-        "SmsMessageSid": sid,
-        "NumMedia": "0",
-        "ProfileName": "Warga",
-        "SmsSid": sid,
-        "WaId": number[1:],
-        "SmsStatus": "received",
-        "Body": MESSAGES[n % len(MESSAGES)],
-        "To": "whatsapp:+14155238886",
-        "NumSegments": "1",
-        "MessageSid": sid,
-        "AccountSid": "AC" + "0" * 32,
-        "From": f"whatsapp:{number}",
-        "ApiVersion": "2010-04-01",
-    }
+    form = whatsapp_form(MESSAGES[n % len(MESSAGES)], f"+62813{n:07d}")
     return form, VALIDATOR.compute_signature(PUBLIC + "/webhooks/twilio", form)
 
 
