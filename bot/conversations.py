@@ -155,6 +155,7 @@ def _receive(session: Session, snapshot, settings, inbound, prefix, now) -> Rece
         meta={**meta, **turn.meta},
         outcome=(turn.meta.get("outcome") or "")[:20] or None,
         entry_id=(turn.meta.get("entry") or "")[:100] or None,
+        also_entry_id=(turn.meta.get("also") or [""])[0][:100] or None,
         raw=inbound.raw,
         created_at=now,
     )

@@ -200,21 +200,27 @@ def shares(session: Session, p: Period) -> Shares:
 
 
 def top_entries(session: Session, p: Period, limit: int = 10) -> list[tuple[str, int]]:
-    """Return the FAQ entries the bot answered with most often: (entry id, answers)."""
-    count = func.count().label("n")
-    rows = session.execute(
-        select(store.Message.entry_id, count)
-        .where(
-            _citizen_messages(p),
-            store.Message.kind == "message",
-            store.Message.outcome.in_(("answer", "choice")),
-            store.Message.entry_id.is_not(None),
-        )
-        .group_by(store.Message.entry_id)
-        .order_by(count.desc(), store.Message.entry_id)
-        .limit(limit)
-    ).all()
-    return [(entry_id, n) for entry_id, n in rows]
+    """Return the FAQ entries the bot answered with most often: (entry id, answers).
+
+    A message that asked two questions and got both answers counts for both entries."""
+    entries: Counter = Counter()
+    for column in (store.Message.entry_id, store.Message.also_entry_id):
+        rows = session.execute(
+            select(column, func.count())
+            .where(
+                _citizen_messages(p),
+                store.Message.kind == "message",
+                store.Message.outcome.in_(("answer", "choice")),
+                column.is_not(None),
+            )
+            .group_by(column)
+        ).all()
+        entries.update(dict(rows))
+    return _top(entries, limit)
+
+
+def _top(entries: Counter, limit: int = 10) -> list[tuple[str, int]]:
+    return sorted(entries.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 @dataclass(frozen=True)
@@ -511,22 +517,31 @@ def _answers(session: Session, p: Period, before: Period):
     both = Period(before.first, p.last, p.timezone)
     current = case((store.Message.created_at >= p.start, 1), else_=0).label("current")
     rows = session.execute(
-        select(current, store.Message.outcome, store.Message.entry_id, func.count())
+        select(
+            current,
+            store.Message.outcome,
+            store.Message.entry_id,
+            store.Message.also_entry_id,
+            func.count(),
+        )
         .where(
             _citizen_messages(both),
             store.Message.kind == "message",
             store.Message.outcome.in_(SHARES),
         )
-        .group_by(current, store.Message.outcome, store.Message.entry_id)
+        .group_by(
+            current, store.Message.outcome, store.Message.entry_id, store.Message.also_entry_id
+        )
     ).all()
     now_counts, before_counts = dict.fromkeys(SHARE_KEYS, 0), dict.fromkeys(SHARE_KEYS, 0)
     entries: Counter = Counter()
-    for is_current, outcome, entry_id, count in rows:
+    for is_current, outcome, entry_id, also_entry_id, count in rows:
         (now_counts if is_current else before_counts)[SHARES[outcome]] += count
-        if is_current and entry_id and outcome in ("answer", "choice"):
-            entries[entry_id] += count
-    top = sorted(entries.items(), key=lambda item: (-item[1], item[0]))[:10]
-    return Shares(now_counts), Shares(before_counts), top
+        if is_current and outcome in ("answer", "choice"):
+            for answered in (entry_id, also_entry_id):
+                if answered:
+                    entries[answered] += count
+    return Shares(now_counts), Shares(before_counts), _top(entries)
 
 
 def _citizens_both(session: Session, p: Period, before: Period) -> tuple[int, int]:

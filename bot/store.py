@@ -105,10 +105,12 @@ class Message(Base):
     error_code: Mapped[str | None] = mapped_column(String(16))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     meta: Mapped[dict] = mapped_column(JSON, default=dict)  # matcher outcome, entry, score, reason
-    # meta's outcome and answered entry as plain columns, so reports can GROUP BY them
-    # on SQLite and PostgreSQL alike (filled by conversations.receive).
+    # meta's outcome and answered entries as plain columns, so reports can GROUP BY them
+    # on SQLite and PostgreSQL alike (filled by conversations.receive); also_entry_id is
+    # the second answer of a message that asked two questions (meta["also"]).
     outcome: Mapped[str | None] = mapped_column(String(20))
     entry_id: Mapped[str | None] = mapped_column(String(100))
+    also_entry_id: Mapped[str | None] = mapped_column(String(100))
     raw: Mapped[dict] = mapped_column(JSON, default=dict)  # the provider's form, as received
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -127,6 +129,7 @@ class Message(Base):
             "outcome",
             "contact_id",
             "entry_id",
+            "also_entry_id",
             "ticket_id",
         ),
     )

@@ -309,3 +309,23 @@ def test_the_dashboard_single_scan_agrees_with_each_query(seeded):
         assert board.top_entries == reports.top_entries(session, WEEK)
         assert board.citizens == reports.citizens(session, WEEK)
         assert board.citizens_before == reports.citizens(session, WEEK.previous())
+
+
+def test_a_message_answered_twice_counts_for_both_entries(seeded, helpdesk):
+    """Two questions joined get two answers (matcher.Answer.also): both entries count."""
+    from bot import conversations
+    from bot.messages import WHATSAPP, Inbound
+
+    db, _ = seeded
+    inbound = Inbound(WHATSAPP, "+628333", "+62811", "syarat kk sama akta lahir", "SMboth")
+    receipt = conversations.receive(
+        db, helpdesk.library, helpdesk.settings, inbound, now=wib(12, 2, 11)
+    )
+    with db.session() as session:
+        stored = session.get(store.Message, receipt.message_id)
+        first, second = stored.entry_id, stored.also_entry_id
+        assert stored.meta["also"] == [second] and second not in (None, first)
+        top = dict(reports.top_entries(session, WEEK))
+        board = reports.dashboard(session, WEEK, NOW.astimezone(dt.UTC), hours_for)
+    assert top[first] == 1 and top[second] == 1
+    assert dict(board.top_entries) == top

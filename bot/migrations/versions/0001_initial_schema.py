@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 16:07:17.535834
+Create Date: 2026-11-28 18:26:06.731349
 """
 from alembic import op
 import sqlalchemy as sa
@@ -220,6 +220,7 @@ def upgrade() -> None:
     sa.Column('meta', sa.JSON(), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=True),
     sa.Column('entry_id', sa.String(length=100), nullable=True),
+    sa.Column('also_entry_id', sa.String(length=100), nullable=True),
     sa.Column('raw', sa.JSON(), nullable=False),
     sa.Column('created_at', bot.store.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', bot.store.UTCDateTime(timezone=True), nullable=True),
@@ -232,7 +233,7 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_created_at'), ['created_at'], unique=False)
-        batch_op.create_index('ix_messages_report', ['direction', 'created_at', 'author', 'kind', 'outcome', 'contact_id', 'entry_id', 'ticket_id'], unique=False)
+        batch_op.create_index('ix_messages_report', ['direction', 'created_at', 'author', 'kind', 'outcome', 'contact_id', 'entry_id', 'also_entry_id', 'ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('message_parts',
