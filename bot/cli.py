@@ -129,6 +129,33 @@ def db_upgrade() -> None:
     click.echo(f"Database siap: {_safe_url(helpdesk.store.url)}")
 
 
+@db_cli.command("copy")
+@click.argument("target_url", envvar="TARGET_DATABASE_URL")
+def db_copy(target_url: str) -> None:
+    """Copy the whole configured database to TARGET_URL (migrated here, must be empty).
+
+    TARGET_URL may come from the environment (TARGET_DATABASE_URL) so that its password
+    stays out of the shell history. Stop the web and worker processes first; then point
+    DATABASE_URL at TARGET_URL."""
+    from bot import dbcopy
+    from bot.store import Store
+
+    helpdesk = current_app.extensions["helpdesk"]
+    target = Store(target_url)
+    try:
+        copied = dbcopy.copy(helpdesk.store, target)
+    except dbcopy.CopyError as exc:
+        raise click.ClickException(f"Tidak disalin: {exc}") from None
+    finally:
+        target.dispose()
+    for table, rows in copied.rows.items():
+        click.echo(f"{table:16} {rows:>10,}")
+    click.echo(
+        f"{copied.total:,} baris disalin ke {_safe_url(target_url)}. "
+        "Setel DATABASE_URL ke alamat itu, lalu jalankan web dan worker lagi."
+    )
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
