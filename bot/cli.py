@@ -156,6 +156,19 @@ def db_copy(target_url: str) -> None:
     )
 
 
+@db_cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def db_backup(destination: str) -> None:
+    """Write a consistent copy of the SQLite database to DESTINATION while the helpdesk runs."""
+    from bot import dbcopy
+
+    try:
+        path = dbcopy.backup(current_app.extensions["helpdesk"].store, destination)
+    except dbcopy.CopyError as exc:
+        raise click.ClickException(f"Tidak dicadangkan: {exc}") from None
+    click.echo(f"Cadangan database: {path} ({path.stat().st_size:,} bita)")
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 

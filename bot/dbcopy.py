@@ -1,19 +1,27 @@
-"""Copy the whole helpdesk database to another one: SQLite today, PostgreSQL when it grows.
+"""Copies of the whole helpdesk database: to another database, or (SQLite) to a file.
 
 `python -m bot db copy TARGET_URL` reads the configured database (DATABASE_URL) and
 writes every table to TARGET_URL, which is migrated first and must be empty. The copy is
 one read snapshot and one write transaction: it lands whole or not at all. Rows keep
 their ids (tickets, pungli codes, audit entries stay the same), and PostgreSQL's id
 sequences are moved past the copied ids so new rows do not collide.
+
+`python -m bot db backup FILE` takes a consistent copy of a SQLite database while the
+helpdesk runs (SQLite's online backup API); PostgreSQL has pg_dump for that.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Integer, func, select
+from sqlalchemy.engine import make_url
 
 from bot.store import Base, Store, alembic_config
 
@@ -84,3 +92,19 @@ def _move_sequences(write: Connection, tables) -> None:
         following = func.coalesce(select(func.max(column)).scalar_subquery(), 0) + 1
         sequence = func.pg_get_serial_sequence(table.name, column.name)
         write.execute(select(func.setval(sequence, following, False)))
+
+
+def backup(source: Store, destination: str | Path) -> Path:
+    """Write a consistent copy of a SQLite database to `destination` (a new file) while
+    others keep writing; return its path. Refused for PostgreSQL (use pg_dump)."""
+    url = make_url(source.url)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise CopyError("cadangan untuk PostgreSQL dibuat dengan pg_dump (lihat README)")
+    destination = Path(destination)
+    if destination.exists():
+        raise CopyError(f"berkas {destination} sudah ada; pilih nama baru")
+    partial = destination.with_name(destination.name + ".partial")
+    with closing(sqlite3.connect(url.database)) as live, closing(sqlite3.connect(partial)) as to:
+        live.backup(to)  # pages copied under SQLite's own locking: one consistent state
+    os.replace(partial, destination)  # never a half-written file under the final name
+    return destination

@@ -168,3 +168,36 @@ def test_the_cli_copies_and_says_what_to_do_next(source_app, database_url):
     assert "messages" in result.output and "Setel DATABASE_URL" in result.output
     again = runner.invoke(args=["db", "copy"], env={"TARGET_DATABASE_URL": database_url})
     assert again.exit_code == 1 and "Tidak disalin" in again.output
+
+
+def test_a_sqlite_backup_is_the_committed_state_while_a_writer_is_busy(source_app, tmp_path):
+    db = source_app.extensions["helpdesk"].store
+    committed = rows(db)
+    with db.session() as writing:  # a write transaction still open during the backup
+        writing.add(store.DeadLetter(path="/x", reason="not committed yet", payload={}))
+        writing.flush()
+        path = dbcopy.backup(db, tmp_path / "backup.db")
+    copy = Store(f"sqlite:///{path}")
+    try:
+        assert rows(copy) == committed
+    finally:
+        copy.dispose()
+    assert not (tmp_path / "backup.db.partial").exists()
+
+
+def test_a_backup_never_overwrites_and_postgresql_is_pointed_to_pg_dump(source_app, tmp_path):
+    db = source_app.extensions["helpdesk"].store
+    existing = tmp_path / "old-backup.db"
+    existing.write_bytes(b"keep me")
+    with pytest.raises(dbcopy.CopyError, match="sudah ada"):
+        dbcopy.backup(db, existing)
+    assert existing.read_bytes() == b"keep me"
+    postgres = Store("postgresql://postgres@127.0.0.1:5432/anything")  # never connected
+    with pytest.raises(dbcopy.CopyError, match="pg_dump"):
+        dbcopy.backup(postgres, tmp_path / "pg.db")
+
+
+def test_the_backup_cli(source_app, tmp_path):
+    result = source_app.test_cli_runner().invoke(args=["db", "backup", str(tmp_path / "b.db")])
+    assert result.exit_code == 0, result.output
+    assert "Cadangan database" in result.output and (tmp_path / "b.db").stat().st_size > 0
