@@ -113,6 +113,37 @@ def test_stems_protect_domain_words(word, stem):
     assert language.stem(word) == stem
 
 
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        # An affixed form of a table word means what the table word means.
+        ("kepatahan", "rusak"),  # patah -> rusak (domain.tsv)
+        ("kerobekan", "rusak"),
+        ("diwafatkan", "mati"),
+        # a root no table knows stays the root
+        ("kebanjiran", "banjir"),
+    ],
+)
+def test_affixed_table_words_read_as_the_table_says(word, stem):
+    assert language.stem(word) == stem
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Palembang -ke for -kan, when a root word is under it
+        ("dilaporke", "dilaporkan"),
+        ("tolong buatke", "buatkan"),
+        ("diaktifke", "diaktifkan"),
+        # words that merely end in -ke stay as written
+        ("oke", "oke"),
+        ("sike", "sike"),
+    ],
+)
+def test_palembang_ke_is_kan(written, normal):
+    assert language.normalize(written) == normal
+
+
 def test_meninggal_is_death_not_tinggal():
     assert language.tokens("bapak sy meninggal") == ["bapak", "saya", "mati"]
 
