@@ -33,6 +33,7 @@ class Settings:
     keyword_dominance: bool = True  # an entry whose keyword is named beats a rival with none
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
+    foreign_guard: bool = True  # another agency's service and no document: not ours
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
@@ -598,6 +599,15 @@ class Matcher:
         s = self.settings
         content = best.evidence - self.lexicon.neutral
         if s.lone_word_guard and len(content) <= 1 and unknown:
+            return False
+        # Another agency's service named (bank, polisi, bpjs) and none of our documents:
+        # "bank buka hari sabtu" asks about the bank, not about our opening hours.
+        lex = self.lexicon
+        if (
+            s.foreign_guard
+            and lex.other_topics.intersection(unknown)
+            and not (best.evidence & lex.documents)
+        ):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.
         return not (s.topic_guard and not best.named and not content - self.lexicon.question_words)

@@ -307,6 +307,15 @@ def test_one_explained_word_does_not_carry_unknown_words(text):
     assert isinstance(Matcher(GROUNDING).match("akta gratis gak"), Answer)
 
 
+@pytest.mark.parametrize("text", ["biaya bikin paspor berapa", "bikin paspor bayar berapa"])
+def test_another_agencys_service_without_our_document_is_not_answered(text):
+    # Paspor is immigration's (other_topics.txt): the fee question is theirs, not ours.
+    assert isinstance(Matcher(GROUNDING, Settings(foreign_guard=False)).match(text), Answer)
+    assert not isinstance(Matcher(GROUNDING).match(text), Answer)
+    # Naming our document too keeps it ours.
+    assert isinstance(Matcher(GROUNDING).match("bikin ktp bayar berapa, sama paspor"), Answer)
+
+
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
