@@ -218,6 +218,13 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
+        # Documents that are the keyword of exactly one entry (ikd, kia, surat pindah):
+        # naming one says what the message is about.
+        owners: dict[str, int] = {}
+        for single, _ in self._keywords:
+            for word in single & documents:
+                owners[word] = owners.get(word, 0) + 1
+        self._own_documents = frozenset(w for w, n in owners.items() if n == 1)
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
@@ -597,8 +604,11 @@ class Matcher:
         make a topic: a keyword of the entry, a document or another word must be there.
         """
         s = self.settings
-        content = best.evidence - self.lexicon.neutral
-        if s.lone_word_guard and len(content) <= 1 and unknown:
+        # Question words say what is asked, not what about: they are no topic word.
+        topic = best.evidence - self.lexicon.neutral - self.lexicon.question_words
+        # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
+        own = best.named & self._own_documents
+        if s.lone_word_guard and len(topic) <= 1 and unknown and not own:
             return False
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours.
@@ -610,7 +620,7 @@ class Matcher:
         ):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.
-        return not (s.topic_guard and not best.named and not content - self.lexicon.question_words)
+        return not (s.topic_guard and not best.named and not topic)
 
 
 def to_json(text: str, result: Result) -> dict:

@@ -307,6 +307,33 @@ def test_one_explained_word_does_not_carry_unknown_words(text):
     assert isinstance(Matcher(GROUNDING).match("akta gratis gak"), Answer)
 
 
+def test_question_words_do_not_keep_a_lone_word_company():
+    # "rekam" is the only topic word: syarat says what is asked, and the song and the
+    # studio are what the message is about.
+    assert not isinstance(Matcher(GROUNDING).match("syarat rekam lagu di studio"), Answer)
+    assert isinstance(Matcher(GROUNDING).match("syarat rekam ktp"), Answer)
+
+
+WITH_OWN_DOCUMENTS = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry("ikd", "Apa itu IKD?", "aktivasi ikd", "ikd itu apa", keywords=("ikd",)),
+        entry("kia", "Bagaimana membuat KIA?", "bikin kia anak", "syarat kia", keywords=("kia",)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("ikd ditolak terus", "ikd"), ("kia hangus", "kia")]
+)
+def test_a_document_only_one_entry_names_is_a_topic_by_itself(text, expected):
+    # One known word and unknown ones, but the word is the document of exactly one entry.
+    result = Matcher(WITH_OWN_DOCUMENTS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expected
+    # A keyword that is no document stays guarded.
+    assert not isinstance(Matcher(WITH_OWN_DOCUMENTS).match("parkir gratis"), Answer)
+
+
 @pytest.mark.parametrize("text", ["biaya bikin paspor berapa", "bikin paspor bayar berapa"])
 def test_another_agencys_service_without_our_document_is_not_answered(text):
     # Paspor is immigration's (other_topics.txt): the fee question is theirs, not ours.
@@ -319,7 +346,9 @@ def test_another_agencys_service_without_our_document_is_not_answered(text):
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
-    assert isinstance(Matcher(GROUNDING, Settings(topic_guard=False)).match(text), Answer)
+    # (with unknown words like tidur the lone-word guard stops it too)
+    off = Settings(topic_guard=False, lone_word_guard=False)
+    assert isinstance(Matcher(GROUNDING, off).match(text), Answer)
     assert not isinstance(Matcher(GROUNDING).match(text), Answer)
     result = Matcher(GROUNDING).match("kk sy udh jadi blm")
     assert isinstance(result, Answer) and result.entry.id == "status"
