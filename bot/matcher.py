@@ -35,6 +35,7 @@ class Settings:
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
+    two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
     answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
@@ -218,6 +219,9 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
+        # A keyword in the phrasings of more than `two_topics_spread` entries (ganti,
+        # hilang) is shared vocabulary: it does not make a second question by itself.
+        self._telling_idf = math.log((count + 1) / max(self.settings.two_topics_spread, 1)) - 1e-9
         # Documents that are the keyword of exactly one entry (ikd, kia, surat pindah):
         # naming one says what the message is about.
         owners: dict[str, int] = {}
@@ -472,7 +476,7 @@ class Matcher:
             and not (polite and c.entry.id in courtesy)
             and s.two_topics
             and anchor.named
-            and c.named - anchor.evidence
+            and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
         ]
         # The other document's own entry may rank below the top three (general entries
@@ -580,6 +584,10 @@ class Matcher:
         if self.settings.keyword_dominance and best.named and not rival.named:
             return True
         return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
+
+    def _telling(self, words: frozenset[str]) -> bool:
+        """Return True if one of the words tells entries apart (used by few entries)."""
+        return any(self.idf[w] >= self._telling_idf for w in words)
 
     def _content(self, candidate: Candidate) -> frozenset[str]:
         """Return the words the candidate explains that carry a topic (not glue or question

@@ -418,6 +418,40 @@ def test_keywords_of_two_entries_are_two_questions(text):
     assert {c.entry.id for c in result.candidates} == {"jam", "alamat"}
 
 
+# "ganti" is the data-change entry's keyword, but four entries' phrasings use it.
+SHARED_KEYWORD = Faq(
+    entries=(
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "syarat kk baru",
+            "kk robek cetak lagi",
+            keywords=("kk",),
+        ),
+        entry(
+            "ubah",
+            "Mengubah data?",
+            "ganti nama di ktp",
+            "ganti pekerjaan di kk",
+            keywords=("ganti",),
+        ),
+        entry("rusak", "KTP rusak", "ktp patah mau ganti", "ktp retak", keywords=("rusak",)),
+        entry("hilang", "KTP hilang", "ktp hilang ganti baru", "ktp ilang", keywords=("hilang",)),
+        entry("biaya", "Biaya?", "biaya ganti ktp", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["kk lecek mau diganti", "kk robek mau ganti"])
+def test_a_keyword_many_entries_use_is_no_second_question(text):
+    # Replacing a worn KK is one question; "ganti" only says replace.
+    assert isinstance(Matcher(SHARED_KEYWORD, Settings(two_topics_spread=99)).match(text), Clarify)
+    result = Matcher(SHARED_KEYWORD).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk" and not result.also
+    # A second thing to change, close behind, is still offered.
+    assert isinstance(Matcher(SHARED_KEYWORD).match("kk sobek, ganti nama juga"), Clarify)
+
+
 @pytest.mark.parametrize("text", ["jam buka dan alamat kantor", "jam buka sm alamat kantor"])
 def test_two_questions_joined_get_both_answers(text):
     result = Matcher(GENERAL).match(text)
