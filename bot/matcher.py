@@ -34,6 +34,7 @@ class Settings:
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
+    money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
     answer_both: bool = True  # two questions, each clear on its own: answer both
@@ -479,6 +480,18 @@ class Matcher:
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
         ]
+        # Money named ("50rb", "duit") and the entry says nothing of money: the message
+        # may ask whether paying is right. Offer the entry that speaks of it.
+        money = language.MONEY
+        if s.money_guard and money not in anchor.evidence:
+            second += [
+                c
+                for c in askers
+                if c is not anchor
+                and c not in second
+                and c.score >= s.clarify_threshold
+                and money in c.evidence
+            ][:1]
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         documents = self.lexicon.documents

@@ -334,6 +334,30 @@ def test_a_document_only_one_entry_names_is_a_topic_by_itself(text, expected):
     assert not isinstance(Matcher(WITH_OWN_DOCUMENTS).match("parkir gratis"), Answer)
 
 
+WITH_COVER_LETTER = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "pengantar",
+            "Perlu surat pengantar RT?",
+            "perlu surat pengantar rt ga",
+            "surat rt rw masih perlu",
+            keywords=("pengantar",),
+        ),
+    )
+)
+
+
+def test_money_named_is_not_answered_by_an_entry_silent_on_money():
+    # The cover-letter entry leads, but 50rb asked for it may be an illegal fee.
+    text = "pak rt minta 50rb buat surat pengantar"
+    assert isinstance(Matcher(WITH_COVER_LETTER, Settings(money_guard=False)).match(text), Answer)
+    result = Matcher(WITH_COVER_LETTER).match(text)
+    assert isinstance(result, Clarify)
+    assert {c.entry.id for c in result.candidates} >= {"pengantar", "pungli"}
+    assert isinstance(Matcher(WITH_COVER_LETTER).match("perlu surat pengantar rt kah"), Answer)
+
+
 @pytest.mark.parametrize("text", ["biaya bikin paspor berapa", "bikin paspor bayar berapa"])
 def test_another_agencys_service_without_our_document_is_not_answered(text):
     # Paspor is immigration's (other_topics.txt): the fee question is theirs, not ours.
