@@ -143,12 +143,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 
 def faq_files(folder: str | Path) -> list[Path]:
-    """Return the FAQ files of a folder, sorted (tests.yaml holds evaluation cases, not entries)."""
+    """Return the FAQ files of a folder, sorted (case files hold evaluation cases, not entries)."""
     folder = Path(folder)
     return sorted(p for p in folder.glob("*.yaml") if p.is_file() and p.name not in NON_ENTRY_FILES)
 
 
-NON_ENTRY_FILES = frozenset({"tests.yaml"})
+# Evaluation cases: the shipped ones, and the development set tuned on (dev_cases.yaml).
+NON_ENTRY_FILES = frozenset({"tests.yaml", "dev_cases.yaml"})
 
 
 def fingerprint(folder: str | Path) -> str:

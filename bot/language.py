@@ -11,6 +11,9 @@ from pathlib import Path
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 # Applied in this order; the first table that knows a word decides.
 WORD_TABLES = ("domain.tsv", "palembang.tsv", "slang.tsv", "indocollex.tsv")
+# The tables written for this service: a stem they know reads as they say (kepatahan ->
+# patah -> rusak). IndoCollex is left out: its keys are chat forms, not roots.
+ROOT_TABLES = ("domain.tsv", "palembang.tsv", "slang.tsv")
 # Words that glue a sentence or name a place: they never tell entries apart.
 NEUTRAL_TABLES = ("function_words.txt", "places.txt")
 MONEY = "uang"  # what an amount of money becomes ("50rb" -> uang)
@@ -74,6 +77,8 @@ class Lexicon:
         self.fillers = fillers
         self.stems = stems
         self.roots = roots
+        # Words of ROOT_TABLES with a one-word normal form: what a stem reads as.
+        self.root_words: dict[str, str] = {}
         self.documents: frozenset[str] = frozenset()  # document names, in normal form
         self.other_topics: frozenset[str] = frozenset()  # services of other agencies
         # Words that say what is asked (berapa, kapan, sudah), not what about; normal form.
@@ -109,6 +114,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     folder = Path(folder)
     raw_words: dict[str, tuple[str, ...]] = {}
     raw_phrases: dict[str, tuple[str, ...]] = {}
+    root_words: dict[str, str] = {}
     for name in WORD_TABLES:
         path = folder / name
         if not path.exists():
@@ -121,6 +127,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
             value = (formal,) if domain else _split_value(formal)
             target = raw_phrases if " " in informal else raw_words
             target.setdefault(informal, value)
+            if name in ROOT_TABLES and " " not in informal and len(value) == 1:
+                root_words.setdefault(informal, value[0])
     fillers: frozenset[str] = frozenset()
     if (folder / "fillers.txt").exists():
         fillers = frozenset(w for w, _ in _read_table(folder / "fillers.txt"))
@@ -129,6 +137,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         stems = {w: (s or w) for w, s in _read_table(folder / "stems.tsv")}
     roots = _sastrawi_roots() if stemmer else frozenset()
     lexicon = Lexicon(raw_words, {}, fillers, stems, roots)
+    lexicon.root_words = root_words
     if not stemmer:
         lexicon._stemmer = None
     # Phrase keys are written the way people write; compare them in normal form.
@@ -302,7 +311,24 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
             return again(base)
     if word.endswith("o") and word not in lexicon.roots and (word[:-1] + "a") in lexicon.roots:
         return (word[:-1] + "a",)  # Palembang -o for -a: samo -> sama
+    # Palembang -ke for -kan (dilaporke, buatke): only when a root word is under it.
+    kan = word[:-2] + "kan"
+    if (
+        word.endswith("ke")
+        and len(word) > 5
+        and word not in lexicon.roots
+        and _root_under(lexicon, kan)
+    ):
+        return again(kan)
     return (word,)
+
+
+def _root_under(lexicon: Lexicon, word: str) -> bool:
+    """Return True if the stemmer finds a root word under an affixed word."""
+    if lexicon._stemmer is None:
+        return False
+    root = lexicon._stemmer.stem_word(word)
+    return root != word and root in lexicon.roots
 
 
 def _collapse_repeats(lexicon: Lexicon, word: str) -> str:
@@ -360,6 +386,18 @@ def stem(word: str, lexicon: Lexicon | None = None) -> str:
 
 
 def _stem(lexicon: Lexicon, word: str) -> str:
+    found = _bare_stem(lexicon, word)
+    if found == word:
+        return found
+    # An affixed form of a table word means what the table word means: kepatahan is
+    # patah, and patah is rusak; kebanjiran is banjir as before.
+    read = lexicon.root_words.get(found)
+    if read is None or read == found or read in lexicon.fillers:
+        return found
+    return _bare_stem(lexicon, read)
+
+
+def _bare_stem(lexicon: Lexicon, word: str) -> str:
     if word in lexicon.stems:
         return lexicon.stems[word]
     if " " in word or word in lexicon.units or lexicon._stemmer is None or not word.isalpha():

@@ -33,7 +33,10 @@ class Settings:
     keyword_dominance: bool = True  # an entry whose keyword is named beats a rival with none
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
+    foreign_guard: bool = True  # another agency's service and no document: not ours
+    money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
+    two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
     answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
@@ -217,6 +220,16 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
+        # A keyword in the phrasings of more than `two_topics_spread` entries (ganti,
+        # hilang) is shared vocabulary: it does not make a second question by itself.
+        self._telling_idf = math.log((count + 1) / max(self.settings.two_topics_spread, 1)) - 1e-9
+        # Documents that are the keyword of exactly one entry (ikd, kia, surat pindah):
+        # naming one says what the message is about.
+        owners: dict[str, int] = {}
+        for single, _ in self._keywords:
+            for word in single & documents:
+                owners[word] = owners.get(word, 0) + 1
+        self._own_documents = frozenset(w for w, n in owners.items() if n == 1)
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
@@ -464,9 +477,21 @@ class Matcher:
             and not (polite and c.entry.id in courtesy)
             and s.two_topics
             and anchor.named
-            and c.named - anchor.evidence
+            and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
         ]
+        # Money named ("50rb", "duit") and the entry says nothing of money: the message
+        # may ask whether paying is right. Offer the entry that speaks of it.
+        money = language.MONEY
+        if s.money_guard and money not in anchor.evidence:
+            second += [
+                c
+                for c in askers
+                if c is not anchor
+                and c not in second
+                and c.score >= s.clarify_threshold
+                and money in c.evidence
+            ][:1]
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         documents = self.lexicon.documents
@@ -573,6 +598,10 @@ class Matcher:
             return True
         return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
 
+    def _telling(self, words: frozenset[str]) -> bool:
+        """Return True if one of the words tells entries apart (used by few entries)."""
+        return any(self.idf[w] >= self._telling_idf for w in words)
+
     def _content(self, candidate: Candidate) -> frozenset[str]:
         """Return the words the candidate explains that carry a topic (not glue or question
         words)."""
@@ -596,11 +625,23 @@ class Matcher:
         make a topic: a keyword of the entry, a document or another word must be there.
         """
         s = self.settings
-        content = best.evidence - self.lexicon.neutral
-        if s.lone_word_guard and len(content) <= 1 and unknown:
+        # Question words say what is asked, not what about: they are no topic word.
+        topic = best.evidence - self.lexicon.neutral - self.lexicon.question_words
+        # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
+        own = best.named & self._own_documents
+        if s.lone_word_guard and len(topic) <= 1 and unknown and not own:
+            return False
+        # Another agency's service named (bank, polisi, bpjs) and none of our documents:
+        # "bank buka hari sabtu" asks about the bank, not about our opening hours.
+        lex = self.lexicon
+        if (
+            s.foreign_guard
+            and lex.other_topics.intersection(unknown)
+            and not (best.evidence & lex.documents)
+        ):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.
-        return not (s.topic_guard and not best.named and not content - self.lexicon.question_words)
+        return not (s.topic_guard and not best.named and not topic)
 
 
 def to_json(text: str, result: Result) -> dict:

@@ -232,9 +232,10 @@ def test_follow_up_must_name_an_existing_id(tmp_path):
     assert "tidak-ada" in caught.value.problems[0].message
 
 
-def test_tests_yaml_is_not_an_entry_file(tmp_path):
+@pytest.mark.parametrize("name", ["tests.yaml", "dev_cases.yaml"])
+def test_case_files_are_not_entry_files(tmp_path, name):
     write(tmp_path, "a.yaml", GOOD)
-    write(tmp_path, "tests.yaml", "cases:\n  - {text: halo, expect: salam}\n")
+    write(tmp_path, name, "cases:\n  - {text: halo, expect: salam}\n")
     assert [e.id for e in knowledge.load_faq(tmp_path).entries] == ["biaya"]
 
 

@@ -113,6 +113,55 @@ def test_stems_protect_domain_words(word, stem):
     assert language.stem(word) == stem
 
 
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [
+        # An affixed form of a table word means what the table word means.
+        ("kepatahan", "rusak"),  # patah -> rusak (domain.tsv)
+        ("kerobekan", "rusak"),
+        ("diwafatkan", "mati"),
+        # a root no table knows stays the root
+        ("kebanjiran", "banjir"),
+    ],
+)
+def test_affixed_table_words_read_as_the_table_says(word, stem):
+    assert language.stem(word) == stem
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Palembang -ke for -kan, when a root word is under it
+        ("dilaporke", "dilaporkan"),
+        ("tolong buatke", "buatkan"),
+        ("diaktifke", "diaktifkan"),
+        # words that merely end in -ke stay as written
+        ("oke", "oke"),
+        ("sike", "sike"),
+    ],
+)
+def test_palembang_ke_is_kan(written, normal):
+    assert language.normalize(written) == normal
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # consonant skeletons and Palembang forms of the FAQ's words
+        ("ktp hlg", "ktp hilang"),
+        ("ktp tejatoh", "ktp jatuh"),
+        ("askum", "assalamualaikum"),
+        ("fc kk", "fotokopi kartu keluarga"),
+        # the FAQ's word for the same thing
+        ("kk lusuh", "kartu keluarga rusak"),
+        ("ktp kececer", "ktp hilang"),
+        ("bapak berpulang", "bapak mati"),
+    ],
+)
+def test_chat_forms_read_as_the_faqs_words(written, normal):
+    assert language.normalize(written) == normal
+
+
 def test_meninggal_is_death_not_tinggal():
     assert language.tokens("bapak sy meninggal") == ["bapak", "saya", "mati"]
 
@@ -141,7 +190,7 @@ def test_function_words_and_places_are_neutral_data(tmp_path):
 def test_shipped_neutral_words_keep_intent_words_out():
     neutral = language.default_lexicon().neutral
     assert {"juga", "itu", "saya", "palembang", "lahat", "banyuasin"} <= neutral
-    assert {"sini", "besok", "padahal", "sering"} <= neutral
+    assert {"sini", "besok", "padahal", "sering", "semua", "bukan"} <= neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
 
 

@@ -307,10 +307,72 @@ def test_one_explained_word_does_not_carry_unknown_words(text):
     assert isinstance(Matcher(GROUNDING).match("akta gratis gak"), Answer)
 
 
+def test_question_words_do_not_keep_a_lone_word_company():
+    # "rekam" is the only topic word: syarat says what is asked, and the song and the
+    # studio are what the message is about.
+    assert not isinstance(Matcher(GROUNDING).match("syarat rekam lagu di studio"), Answer)
+    assert isinstance(Matcher(GROUNDING).match("syarat rekam ktp"), Answer)
+
+
+WITH_OWN_DOCUMENTS = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry("ikd", "Apa itu IKD?", "aktivasi ikd", "ikd itu apa", keywords=("ikd",)),
+        entry("kia", "Bagaimana membuat KIA?", "bikin kia anak", "syarat kia", keywords=("kia",)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("ikd ditolak terus", "ikd"), ("kia hangus", "kia")]
+)
+def test_a_document_only_one_entry_names_is_a_topic_by_itself(text, expected):
+    # One known word and unknown ones, but the word is the document of exactly one entry.
+    result = Matcher(WITH_OWN_DOCUMENTS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expected
+    # A keyword that is no document stays guarded.
+    assert not isinstance(Matcher(WITH_OWN_DOCUMENTS).match("parkir gratis"), Answer)
+
+
+WITH_COVER_LETTER = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "pengantar",
+            "Perlu surat pengantar RT?",
+            "perlu surat pengantar rt ga",
+            "surat rt rw masih perlu",
+            keywords=("pengantar",),
+        ),
+    )
+)
+
+
+def test_money_named_is_not_answered_by_an_entry_silent_on_money():
+    # The cover-letter entry leads, but 50rb asked for it may be an illegal fee.
+    text = "pak rt minta 50rb buat surat pengantar"
+    assert isinstance(Matcher(WITH_COVER_LETTER, Settings(money_guard=False)).match(text), Answer)
+    result = Matcher(WITH_COVER_LETTER).match(text)
+    assert isinstance(result, Clarify)
+    assert {c.entry.id for c in result.candidates} >= {"pengantar", "pungli"}
+    assert isinstance(Matcher(WITH_COVER_LETTER).match("perlu surat pengantar rt kah"), Answer)
+
+
+@pytest.mark.parametrize("text", ["biaya bikin paspor berapa", "bikin paspor bayar berapa"])
+def test_another_agencys_service_without_our_document_is_not_answered(text):
+    # Paspor is immigration's (other_topics.txt): the fee question is theirs, not ours.
+    assert isinstance(Matcher(GROUNDING, Settings(foreign_guard=False)).match(text), Answer)
+    assert not isinstance(Matcher(GROUNDING).match(text), Answer)
+    # Naming our document too keeps it ours.
+    assert isinstance(Matcher(GROUNDING).match("bikin ktp bayar berapa, sama paspor"), Answer)
+
+
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
-    assert isinstance(Matcher(GROUNDING, Settings(topic_guard=False)).match(text), Answer)
+    # (with unknown words like tidur the lone-word guard stops it too)
+    off = Settings(topic_guard=False, lone_word_guard=False)
+    assert isinstance(Matcher(GROUNDING, off).match(text), Answer)
     assert not isinstance(Matcher(GROUNDING).match(text), Answer)
     result = Matcher(GROUNDING).match("kk sy udh jadi blm")
     assert isinstance(result, Answer) and result.entry.id == "status"
@@ -378,6 +440,40 @@ def test_keywords_of_two_entries_are_two_questions(text):
     result = Matcher(GENERAL, Settings(answer_both=False)).match(text)
     assert isinstance(result, Clarify)
     assert {c.entry.id for c in result.candidates} == {"jam", "alamat"}
+
+
+# "ganti" is the data-change entry's keyword, but four entries' phrasings use it.
+SHARED_KEYWORD = Faq(
+    entries=(
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "syarat kk baru",
+            "kk robek cetak lagi",
+            keywords=("kk",),
+        ),
+        entry(
+            "ubah",
+            "Mengubah data?",
+            "ganti nama di ktp",
+            "ganti pekerjaan di kk",
+            keywords=("ganti",),
+        ),
+        entry("rusak", "KTP rusak", "ktp patah mau ganti", "ktp retak", keywords=("rusak",)),
+        entry("hilang", "KTP hilang", "ktp hilang ganti baru", "ktp ilang", keywords=("hilang",)),
+        entry("biaya", "Biaya?", "biaya ganti ktp", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["kk lecek mau diganti", "kk robek mau ganti"])
+def test_a_keyword_many_entries_use_is_no_second_question(text):
+    # Replacing a worn KK is one question; "ganti" only says replace.
+    assert isinstance(Matcher(SHARED_KEYWORD, Settings(two_topics_spread=99)).match(text), Clarify)
+    result = Matcher(SHARED_KEYWORD).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk" and not result.also
+    # A second thing to change, close behind, is still offered.
+    assert isinstance(Matcher(SHARED_KEYWORD).match("kk sobek, ganti nama juga"), Clarify)
 
 
 @pytest.mark.parametrize("text", ["jam buka dan alamat kantor", "jam buka sm alamat kantor"])
