@@ -429,7 +429,7 @@ def plan_add_variant(folder, entry_id: str, variant: str) -> Plan:
 def plan_add(folder, file_name: str, data: Mapping) -> Plan:
     """Plan appending a new entry to a file (a new topic file when it does not exist yet)."""
     folder = Path(folder)
-    if not FILE_NAME.match(file_name or "") or file_name in knowledge.NON_ENTRY_FILES:
+    if not FILE_NAME.match(file_name or "") or knowledge.is_case_file(file_name):
         raise EditError("file", f"nama berkas tidak valid: {file_name}")
     path = folder / file_name
     file = read_file(path) if path.exists() else FaqFile(file_name, "entries:\n")

@@ -145,11 +145,13 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 def faq_files(folder: str | Path) -> list[Path]:
     """Return the FAQ files of a folder, sorted (case files hold evaluation cases, not entries)."""
     folder = Path(folder)
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and p.name not in NON_ENTRY_FILES)
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file() and not is_case_file(p.name))
 
 
-# Evaluation cases: the shipped ones, and the development set tuned on (dev_cases.yaml).
-NON_ENTRY_FILES = frozenset({"tests.yaml", "dev_cases.yaml"})
+def is_case_file(name: str) -> bool:
+    """Return True for a file of evaluation cases, not entries: tests.yaml (the shipped
+    cases) and *_cases.yaml (sets written later to tune and check on, e.g. dev_cases.yaml)."""
+    return name == "tests.yaml" or name.endswith("_cases.yaml")
 
 
 def fingerprint(folder: str | Path) -> str:

@@ -232,7 +232,7 @@ def test_follow_up_must_name_an_existing_id(tmp_path):
     assert "tidak-ada" in caught.value.problems[0].message
 
 
-@pytest.mark.parametrize("name", ["tests.yaml", "dev_cases.yaml"])
+@pytest.mark.parametrize("name", ["tests.yaml", "dev_cases.yaml", "blind_cases.yaml"])
 def test_case_files_are_not_entry_files(tmp_path, name):
     write(tmp_path, "a.yaml", GOOD)
     write(tmp_path, name, "cases:\n  - {text: halo, expect: salam}\n")

@@ -473,7 +473,7 @@ def create():
     if file_name and not file_name.endswith(".yaml"):
         file_name += ".yaml"
     data, form_problems = faq_editing.parse_form(values)
-    if not faq_editing.FILE_NAME.match(file_name) or file_name in knowledge.NON_ENTRY_FILES:
+    if not faq_editing.FILE_NAME.match(file_name) or knowledge.is_case_file(file_name):
         form_problems.append(knowledge.Problem("", 0, _texts().get("bad_file", ""), None, "file"))
     if form_problems:
         _say("invalid", "error")
