@@ -37,6 +37,7 @@ class Settings:
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
+    shared_word_dominance: bool = True  # a rival's shared words (ganti, orang) do not speak for it
     answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
@@ -574,6 +575,8 @@ class Matcher:
 
         Such a rival is close only because it shares the best's words (ktp, syarat): no
         word of the message speaks for it, so asking the citizen to choose adds nothing.
+        Nor does a word of more than `two_topics_spread` entries (orang, ganti) speak for
+        a rival that names none of its keywords.
         The best is surer when it scores higher and explains more, or when the message
         names one of its keywords and none of the rival's (then even a lower score).
         A higher best that is named and covers a document the message names also beats a
@@ -592,7 +595,11 @@ class Matcher:
             and (rival.entry.id in self._general or not rival.evidence & documents)
         ):
             return True
-        if rival.evidence - best.evidence - glue:
+        extra = rival.evidence - best.evidence - glue
+        # Words many entries share (orang, ganti, tahun) speak for none of them: a rival
+        # naming none of its keywords is not closer for explaining such words.
+        shared = self.settings.shared_word_dominance and not rival.named
+        if extra and not (shared and not self._telling(extra)):
             return False
         if self.settings.keyword_dominance and best.named and not rival.named:
             return True

@@ -654,3 +654,25 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     full_rank = Matcher._rank
     monkeypatch.setattr(Matcher, "_rank", lambda self, text, *_: full_rank(self, text))
     assert [index.match(t) for t in texts] == quick
+
+
+# "ganti" is in three entries' phrasings: it says replace, not which entry.
+SHARED_WORDS = Faq(
+    entries=(
+        entry("hilang", "KTP hilang", "ktp ilang di jalan", "dompet hilang", keywords=("hilang",)),
+        entry("rusak", "KTP rusak", "ktp patah mau ganti", "ktp retak", keywords=("rusak",)),
+        entry("kk", "Mengurus KK", "kk robek ganti baru", "syarat kk", keywords=("kk",)),
+        entry("biaya", "Biaya?", "biaya ganti ktp", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["ktp hilang mau ganti", "ktp saya hilang, ganti gimana"])
+def test_a_rival_close_only_through_words_many_entries_share_is_no_choice(text):
+    wide = Settings(margin=60)
+    before = Matcher(SHARED_WORDS, dataclasses.replace(wide, shared_word_dominance=False))
+    assert isinstance(before.match(text), Clarify)
+    result = Matcher(SHARED_WORDS, wide).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+    # A rival whose keyword the message names is still asked about.
+    assert isinstance(Matcher(SHARED_WORDS, wide).match(text + " biayanya"), Clarify)
