@@ -612,9 +612,11 @@ def test_a_general_rival_names_documents_only_as_examples():
     assert isinstance(result, Answer) and result.entry.id == "kk"
 
 
-def test_a_question_word_the_faq_does_not_use_is_not_an_unknown_subject():
-    # "kenapa" asks why; it is not a subject the FAQ does not know (as "parkir" is).
-    result = Matcher(GROUNDING).match("kenapa gratis")
+@pytest.mark.parametrize("text", ["kenapa gratis", "betul gratis kah", "gratis itu bener?"])
+def test_a_question_word_the_faq_does_not_use_is_not_an_unknown_subject(text):
+    # "kenapa" asks why, "betul" whether it is true; neither is a subject the FAQ does
+    # not know (as "parkir" is).
+    result = Matcher(GROUNDING).match(text)
     assert isinstance(result, Answer) and result.entry.id == "biaya"
     assert "tak dikenal" not in result.reason
 
