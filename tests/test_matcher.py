@@ -216,7 +216,10 @@ def test_a_rival_with_a_word_of_its_own_is_offered():
     assert [c.entry.id for c in result.candidates][:2] == ["ektp-rusak", "ektp-rekam"]
 
 
-@pytest.mark.parametrize("extra", ["di lahat", "juga", "di palembang itu", "sayo di prabumulih"])
+@pytest.mark.parametrize(
+    "extra",
+    ["di lahat", "juga", "di palembang itu", "sayo di prabumulih", "di pagar alam", "itu tigo"],
+)
 def test_function_words_and_places_do_not_dilute_a_question(matcher, extra):
     plain = matcher.rank("ktp sy ilang gmn")[0]
     padded = matcher.rank(f"ktp sy ilang gmn {extra}")[0]
