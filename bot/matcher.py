@@ -19,6 +19,7 @@ class Settings:
 
     answer_threshold: float = 50.0  # best score needed to answer
     clarify_threshold: float = 40.0  # best score needed to offer a choice
+    sole_threshold: float = 40.0  # ... to answer an entry no other comes near, keyword named
     margin: float = 12.0  # best must beat the runner-up by this much to answer alone
     max_candidates: int = 3
     unknown_word_weight: float = 2.0  # weight of a message word no FAQ entry uses
@@ -511,7 +512,7 @@ class Matcher:
                     break
         if (
             chosen is not None
-            and chosen.score >= s.answer_threshold
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, ranked))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
@@ -604,6 +605,20 @@ class Matcher:
         if self.settings.keyword_dominance and best.named and not rival.named:
             return True
         return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
+
+    def _sole_floor(self, chosen: Candidate, ranked: list[Candidate]) -> float:
+        """Return the score from which the chosen entry is answered as the only one in reach.
+
+        A choice of one entry asks nothing: when no other entry reaches the clarify
+        threshold and the message names a topic keyword of this one (not only question
+        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor.
+        """
+        s = self.settings
+        if chosen.named - self._no_subject and not any(
+            c is not chosen and c.score >= s.clarify_threshold for c in ranked
+        ):
+            return max(s.sole_threshold, s.clarify_threshold)
+        return math.inf
 
     def _telling(self, words: frozenset[str]) -> bool:
         """Return True if one of the words tells entries apart (used by few entries)."""

@@ -681,3 +681,37 @@ def test_a_rival_close_only_through_words_many_entries_share_is_no_choice(text):
     assert isinstance(result, Answer) and result.entry.id == "hilang"
     # A rival whose keyword the message names is still asked about.
     assert isinstance(Matcher(SHARED_WORDS, wide).match(text + " biayanya"), Clarify)
+
+
+# One entry per topic; the status entry's keywords are "progres" and "sudah jadi".
+SOLE = Faq(
+    entries=(
+        entry("kk", "Mengurus KK?", "syarat kk baru", "kk robek cetak lagi", keywords=("kk",)),
+        entry("lahir", "Akta kelahiran?", "syarat akta lahir", keywords=("lahir",)),
+        entry(
+            "status",
+            "Cek progres permohonan",
+            "cek progres berkas",
+            keywords=("sudah jadi", "progres"),
+        ),
+        entry("biaya", "Biaya?", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+def test_an_entry_no_other_comes_near_is_answered_below_the_answer_threshold():
+    # A choice of one entry asks nothing: the message names its keyword, nothing else is near.
+    text = "kk robek kena hujan deras semalam dimakan tikus"
+    [alone] = Matcher(SOLE).rank(text)
+    assert Settings().clarify_threshold <= alone.score < Settings().answer_threshold
+    result = Matcher(SOLE).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk"
+    assert isinstance(Matcher(SOLE, Settings(sole_threshold=50)).match(text), Clarify)
+
+
+def test_an_entry_named_only_by_question_words_is_not_answered_alone():
+    # "sudah jadi" is the status entry's keyword, but both words only say what is asked.
+    only_sole = Matcher(SOLE, Settings(answer_threshold=101, sole_threshold=0))
+    assert isinstance(only_sole.match("progres berkas sudah jadi"), Answer)
+    result = only_sole.match("berkas sudah jadi")
+    assert result.candidates[0].entry.id == "status" and not isinstance(result, Answer)
