@@ -19,6 +19,7 @@ class Settings:
 
     answer_threshold: float = 50.0  # best score needed to answer
     clarify_threshold: float = 40.0  # best score needed to offer a choice
+    sole_threshold: float = 40.0  # ... to answer an entry no other comes near, keyword named
     margin: float = 12.0  # best must beat the runner-up by this much to answer alone
     max_candidates: int = 3
     unknown_word_weight: float = 2.0  # weight of a message word no FAQ entry uses
@@ -37,6 +38,7 @@ class Settings:
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
+    shared_word_dominance: bool = True  # a rival's shared words (ganti, orang) do not speak for it
     answer_both: bool = True  # two questions, each clear on its own: answer both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
@@ -510,7 +512,7 @@ class Matcher:
                     break
         if (
             chosen is not None
-            and chosen.score >= s.answer_threshold
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, ranked))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
@@ -574,6 +576,8 @@ class Matcher:
 
         Such a rival is close only because it shares the best's words (ktp, syarat): no
         word of the message speaks for it, so asking the citizen to choose adds nothing.
+        Nor does a word of more than `two_topics_spread` entries (orang, ganti) speak for
+        a rival that names none of its keywords.
         The best is surer when it scores higher and explains more, or when the message
         names one of its keywords and none of the rival's (then even a lower score).
         A higher best that is named and covers a document the message names also beats a
@@ -592,11 +596,29 @@ class Matcher:
             and (rival.entry.id in self._general or not rival.evidence & documents)
         ):
             return True
-        if rival.evidence - best.evidence - glue:
+        extra = rival.evidence - best.evidence - glue
+        # Words many entries share (orang, ganti, tahun) speak for none of them: a rival
+        # naming none of its keywords is not closer for explaining such words.
+        shared = self.settings.shared_word_dominance and not rival.named
+        if extra and not (shared and not self._telling(extra)):
             return False
         if self.settings.keyword_dominance and best.named and not rival.named:
             return True
         return best.score > rival.score and bool(best.evidence - rival.evidence - glue)
+
+    def _sole_floor(self, chosen: Candidate, ranked: list[Candidate]) -> float:
+        """Return the score from which the chosen entry is answered as the only one in reach.
+
+        A choice of one entry asks nothing: when no other entry reaches the clarify
+        threshold and the message names a topic keyword of this one (not only question
+        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor.
+        """
+        s = self.settings
+        if chosen.named - self._no_subject and not any(
+            c is not chosen and c.score >= s.clarify_threshold for c in ranked
+        ):
+            return max(s.sole_threshold, s.clarify_threshold)
+        return math.inf
 
     def _telling(self, words: frozenset[str]) -> bool:
         """Return True if one of the words tells entries apart (used by few entries)."""

@@ -58,7 +58,7 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def entry_yaml(entry_id: str, variants=("satu", "dua"), answer="Jawaban.", **extra) -> str:
+def entry_yaml(entry_id: str, variants=("mangga", "jeruk"), answer="Jawaban.", **extra) -> str:
     """Return one valid entry as YAML text (indented for an `entries:` list)."""
     data = {"id": entry_id, "question": f"Tanya {entry_id}?", "variants": list(variants)}
     data["answer"] = answer
@@ -206,8 +206,8 @@ def test_entries_must_be_mappings():
 
 
 def test_duplicate_id_across_two_files_names_both(tmp_path):
-    write(tmp_path, "a.yaml", "entries:\n" + entry_yaml("biaya", ["satu"]))
-    write(tmp_path, "b.yaml", "entries:\n" + entry_yaml("biaya", ["dua"]))
+    write(tmp_path, "a.yaml", "entries:\n" + entry_yaml("biaya", ["mangga"]))
+    write(tmp_path, "b.yaml", "entries:\n" + entry_yaml("biaya", ["jeruk"]))
     with pytest.raises(knowledge.FaqError) as caught:
         knowledge.load_faq(tmp_path)
     [problem] = caught.value.problems

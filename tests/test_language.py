@@ -156,6 +156,7 @@ def test_palembang_ke_is_kan(written, normal):
         ("kk lusuh", "kartu keluarga rusak"),
         ("ktp kececer", "ktp hilang"),
         ("bapak berpulang", "bapak mati"),
+        ("tgl merah", "hari libur"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
@@ -191,6 +192,7 @@ def test_shipped_neutral_words_keep_intent_words_out():
     neutral = language.default_lexicon().neutral
     assert {"juga", "itu", "saya", "palembang", "lahat", "banyuasin"} <= neutral
     assert {"sini", "besok", "padahal", "sering", "semua", "bukan"} <= neutral
+    assert {"tiga", "lima", "pagar", "alam", "linggau", "lawang"} <= neutral  # how many, where
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
 
 

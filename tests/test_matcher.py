@@ -216,7 +216,10 @@ def test_a_rival_with_a_word_of_its_own_is_offered():
     assert [c.entry.id for c in result.candidates][:2] == ["ektp-rusak", "ektp-rekam"]
 
 
-@pytest.mark.parametrize("extra", ["di lahat", "juga", "di palembang itu", "sayo di prabumulih"])
+@pytest.mark.parametrize(
+    "extra",
+    ["di lahat", "juga", "di palembang itu", "sayo di prabumulih", "di pagar alam", "itu tigo"],
+)
 def test_function_words_and_places_do_not_dilute_a_question(matcher, extra):
     plain = matcher.rank("ktp sy ilang gmn")[0]
     padded = matcher.rank(f"ktp sy ilang gmn {extra}")[0]
@@ -612,9 +615,11 @@ def test_a_general_rival_names_documents_only_as_examples():
     assert isinstance(result, Answer) and result.entry.id == "kk"
 
 
-def test_a_question_word_the_faq_does_not_use_is_not_an_unknown_subject():
-    # "kenapa" asks why; it is not a subject the FAQ does not know (as "parkir" is).
-    result = Matcher(GROUNDING).match("kenapa gratis")
+@pytest.mark.parametrize("text", ["kenapa gratis", "betul gratis kah", "gratis itu bener?"])
+def test_a_question_word_the_faq_does_not_use_is_not_an_unknown_subject(text):
+    # "kenapa" asks why, "betul" whether it is true; neither is a subject the FAQ does
+    # not know (as "parkir" is).
+    result = Matcher(GROUNDING).match(text)
     assert isinstance(result, Answer) and result.entry.id == "biaya"
     assert "tak dikenal" not in result.reason
 
@@ -654,3 +659,59 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     full_rank = Matcher._rank
     monkeypatch.setattr(Matcher, "_rank", lambda self, text, *_: full_rank(self, text))
     assert [index.match(t) for t in texts] == quick
+
+
+# "ganti" is in three entries' phrasings: it says replace, not which entry.
+SHARED_WORDS = Faq(
+    entries=(
+        entry("hilang", "KTP hilang", "ktp ilang di jalan", "dompet hilang", keywords=("hilang",)),
+        entry("rusak", "KTP rusak", "ktp patah mau ganti", "ktp retak", keywords=("rusak",)),
+        entry("kk", "Mengurus KK", "kk robek ganti baru", "syarat kk", keywords=("kk",)),
+        entry("biaya", "Biaya?", "biaya ganti ktp", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["ktp hilang mau ganti", "ktp saya hilang, ganti gimana"])
+def test_a_rival_close_only_through_words_many_entries_share_is_no_choice(text):
+    wide = Settings(margin=60)
+    before = Matcher(SHARED_WORDS, dataclasses.replace(wide, shared_word_dominance=False))
+    assert isinstance(before.match(text), Clarify)
+    result = Matcher(SHARED_WORDS, wide).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+    # A rival whose keyword the message names is still asked about.
+    assert isinstance(Matcher(SHARED_WORDS, wide).match(text + " biayanya"), Clarify)
+
+
+# One entry per topic; the status entry's keywords are "progres" and "sudah jadi".
+SOLE = Faq(
+    entries=(
+        entry("kk", "Mengurus KK?", "syarat kk baru", "kk robek cetak lagi", keywords=("kk",)),
+        entry("lahir", "Akta kelahiran?", "syarat akta lahir", keywords=("lahir",)),
+        entry(
+            "status",
+            "Cek progres permohonan",
+            "cek progres berkas",
+            keywords=("sudah jadi", "progres"),
+        ),
+        entry("biaya", "Biaya?", "bayar berapa", keywords=("biaya",)),
+    )
+)
+
+
+def test_an_entry_no_other_comes_near_is_answered_below_the_answer_threshold():
+    # A choice of one entry asks nothing: the message names its keyword, nothing else is near.
+    text = "kk robek kena hujan deras semalam dimakan tikus"
+    [alone] = Matcher(SOLE).rank(text)
+    assert Settings().clarify_threshold <= alone.score < Settings().answer_threshold
+    result = Matcher(SOLE).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk"
+    assert isinstance(Matcher(SOLE, Settings(sole_threshold=50)).match(text), Clarify)
+
+
+def test_an_entry_named_only_by_question_words_is_not_answered_alone():
+    # "sudah jadi" is the status entry's keyword, but both words only say what is asked.
+    only_sole = Matcher(SOLE, Settings(answer_threshold=101, sole_threshold=0))
+    assert isinstance(only_sole.match("progres berkas sudah jadi"), Answer)
+    result = only_sole.match("berkas sudah jadi")
+    assert result.candidates[0].entry.id == "status" and not isinstance(result, Answer)
