@@ -88,7 +88,9 @@ class Lexicon:
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
+        # A protected stem is a word we know, never a typo (pindahan is not pindah misspelt).
         self.known = roots | frozenset(words) | frozenset(t for v in words.values() for t in v)
+        self.known |= frozenset(stems)
         self._word_cache: dict[str, tuple[str, ...]] = {}
         self._stem_cache: dict[str, str] = {}
         self._stemmer = _sastrawi()

@@ -167,6 +167,27 @@ def test_meninggal_is_death_not_tinggal():
     assert language.tokens("bapak sy meninggal") == ["bapak", "saya", "mati"]
 
 
+def test_hour_and_officer_read_as_the_faqs_words():
+    # "pukul" is the formal hour (jam); "pegawai" is an officer like admin or operator
+    assert language.tokens("pukul brp buka") == ["jam", "berapa", "buka"]
+    assert language.tokens("mau ke pegawai") == ["mau", "ke", "petugas"]
+
+
+@pytest.mark.parametrize("word", ["pindahan", "ketinggalan"])
+def test_events_keep_their_own_word(word):
+    # Moving house is not moving one's domicile (pindah); left behind is not living (tinggal).
+    assert language.stem(word) == word
+
+
+def test_protected_stems_are_known_words(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "stems.tsv").write_text("pindahan\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    # a word kept whole on purpose is a word, never a typo of a shorter one
+    assert lexicon.is_word("pindahan")
+
+
 def test_staff_extend_the_lexicon_without_code(tmp_path):
     folder = tmp_path / "lexicon"
     folder.mkdir()
@@ -192,6 +213,7 @@ def test_shipped_neutral_words_keep_intent_words_out():
     neutral = language.default_lexicon().neutral
     assert {"juga", "itu", "saya", "palembang", "lahat", "banyuasin"} <= neutral
     assert {"sini", "besok", "padahal", "sering", "semua", "bukan"} <= neutral
+    assert {"tinggal", "kira"} <= neutral  # where someone lives; roughly
     assert {"tiga", "lima", "pagar", "alam", "linggau", "lawang"} <= neutral  # how many, where
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
 

@@ -153,6 +153,14 @@ def test_typos_are_read_as_faq_words(matcher):
     assert isinstance(result, Answer) and result.entry.id == "kartu-keluarga"
 
 
+def test_a_protected_stem_is_not_read_as_a_typo():
+    moving = entry("pindah", "Bagaimana mengurus pindah domisili?", "mau pindah kota")
+    index = Matcher(Faq(entries=(*ENTRIES, moving)))
+    # "pindahan" (moving house) is kept whole by stems.tsv, so it is not "pindah" misspelt
+    assert "pindahan" in index.lexicon.stems
+    assert all(c.entry.id != "pindah" for c in index.rank("kk hilang waktu pindahan"))
+
+
 def test_rank_scores_are_0_to_100_best_first(matcher):
     ranked = matcher.rank("syarat bikin ktp baru dan kk baru")
     scores = [c.score for c in ranked]
