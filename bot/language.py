@@ -309,9 +309,9 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     for suffix in ("nya", "ku", "mu"):  # possessives: ktpnya, aktaku
         base = word.removesuffix(suffix)
         long_enough = len(base) >= (2 if suffix == "nya" else 3)
-        if base != word and long_enough and (_lookup(lexicon, base) or base in lexicon.roots):
+        if base != word and long_enough and (_lookup(lexicon, base) or _is_root(lexicon, base)):
             return again(base)
-    if word.endswith("o") and word not in lexicon.roots and (word[:-1] + "a") in lexicon.roots:
+    if _palembang_a(lexicon, word):
         return (word[:-1] + "a",)  # Palembang -o for -a: samo -> sama
     # Palembang -ke for -kan (dilaporke, buatke): only when a root word is under it.
     kan = word[:-2] + "kan"
@@ -323,6 +323,16 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     ):
         return again(kan)
     return (word,)
+
+
+def _palembang_a(lexicon: Lexicon, word: str) -> bool:
+    """Return True if a word is the Palembang -o form of a root ending in -a (samo, biayo)."""
+    return word.endswith("o") and word not in lexicon.roots and (word[:-1] + "a") in lexicon.roots
+
+
+def _is_root(lexicon: Lexicon, word: str) -> bool:
+    """Return True if a word is a root, also in its Palembang -o form (biayo of biayonyo)."""
+    return word in lexicon.roots or _palembang_a(lexicon, word)
 
 
 def _root_under(lexicon: Lexicon, word: str) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot import language
 from bot.knowledge import Entry, Faq
@@ -25,6 +26,7 @@ class Settings:
     unknown_word_weight: float = 2.0  # weight of a message word no FAQ entry uses
     recall_weight: float = 0.4  # 0..1: share of the score given to covering the variant
     typo_similarity: float = 84.0  # rapidfuzz ratio needed to read a word as a FAQ word
+    typo_transposition: bool = True  # two neighbouring letters swapped is a typo (syarta)
     stemming: bool = True  # reduce words to their root (kelahiran -> lahir)
     min_evidence: float = 1.0  # a variant must weigh this many entry-unique words to prove a match
     variant_share: float = 1.0  # credit for message words found only in the entry's other variants
@@ -322,9 +324,30 @@ class Matcher:
             )
             if best is not None:
                 found = (best[0], best[1] / 100)
+            elif self.settings.typo_transposition:
+                found = self._transposed(word)
         if len(self._typos) < 100_000:
             self._typos[word] = found
         return found
+
+    def _transposed(self, word: str) -> tuple[str, float]:
+        """Return the FAQ word this one is with two neighbouring letters swapped, or ('', 0).
+
+        Fast thumbs swap letters (syarta, lahri, kpt): one swap costs a ratio two edits,
+        below `typo_similarity` in a short word, though nothing is missing. Such a reading
+        weighs as a typo at the similarity floor.
+        """
+        letters = sorted(word)
+        starts = {word[0], word[1]}
+        for start in sorted(starts):
+            for known in self._vocabulary.get(start, ()):
+                if (
+                    len(known) == len(word)
+                    and sorted(known) == letters
+                    and OSA.distance(word, known) == 1
+                ):
+                    return known, self.settings.typo_similarity / 100
+        return "", 0.0
 
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
         """Return every plausible entry's score for the text (0-100), best first.

@@ -29,6 +29,8 @@ from bot import language
         ("ktp aku ilang cakmano ngurusnyo", "ktp saya hilang bagaimana mengurusnya"),
         ("berapo lamo", "berapa lama"),
         ("samo kito", "sama kita"),
+        # the rules compose: -nyo is -nya, and the -o under it is -a (biayonyo -> biaya)
+        ("biayonyo lamonyo", "biaya lama"),
         # domain synonyms
         ("e-ktp ektp ktp-el ktp elektronik", "ktp ktp ktp ktp"),
         ("kartu tanda penduduk", "ktp"),

@@ -153,6 +153,15 @@ def test_typos_are_read_as_faq_words(matcher):
     assert isinstance(result, Answer) and result.entry.id == "kartu-keluarga"
 
 
+def test_two_swapped_letters_are_a_typo():
+    # "hilagn" is hilang with n and g swapped: ratio 83, below typo_similarity, yet a typo.
+    assert not isinstance(
+        Matcher(FAQ, Settings(typo_transposition=False)).match("kk hilagn"), Answer
+    )
+    result = Matcher(FAQ).match("kk hilagn")
+    assert isinstance(result, Answer) and result.entry.id == "kartu-keluarga"
+
+
 def test_a_protected_stem_is_not_read_as_a_typo():
     moving = entry("pindah", "Bagaimana mengurus pindah domisili?", "mau pindah kota")
     index = Matcher(Faq(entries=(*ENTRIES, moving)))
