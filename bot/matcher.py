@@ -42,6 +42,7 @@ class Settings:
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
     shared_word_dominance: bool = True  # a rival's shared words (ganti, orang) do not speak for it
     answer_both: bool = True  # two questions, each clear on its own: answer both
+    answer_general_pair: bool = True  # a general question about a document's case: both
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -547,18 +548,29 @@ class Matcher:
         # question ("ktp hilang tapi fotokopinya masih ada"): offer both instead. And the
         # message must join the two (dan, sama, juga): "akta hilang, ktp masih ada" does
         # not ask about the ktp.
+        # A general question asked about a document in a situation of its own ("ktp rusak
+        # gratis ga": the fee and the damaged card) needs no joining word: the two parts
+        # are the question and its subject, never a remark. Close, it is the pair itself.
+        pair = second[0] if len(second) == 1 else None
+        if pair is None and not second and s.answer_general_pair:
+            rivals = [c for c in close if c is not anchor]
+            if len(rivals) == 1 and self._general_pair(anchor, rivals[0]):
+                pair = rivals[0]
         if (
             s.answer_both
-            and len(second) == 1
+            and pair is not None
             and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
-            and self._answerable(second[0], unknown, courtesy, s.clarify_threshold)
-            and second[0].named
-            and len(self._content(anchor)) >= len(self._content(second[0]))
-            and self.lexicon.joining_words.intersection(
-                language.words(text, self.lexicon, merge=False)
+            and self._answerable(pair, unknown, courtesy, s.clarify_threshold)
+            and pair.named
+            and len(self._content(anchor)) >= len(self._content(pair))
+            and (
+                (s.answer_general_pair and self._general_pair(anchor, pair))
+                or self.lexicon.joining_words.intersection(
+                    language.words(text, self.lexicon, merge=False)
+                )
             )
         ):
-            pair = (anchor, second[0])
+            pair = (anchor, pair)
             rest = tuple(c for c in top3 if c not in pair)
             return Answer(anchor, (*pair, *rest)[: s.max_candidates], also=pair[1:])
         close = [
@@ -572,6 +584,26 @@ class Matcher:
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+
+    def _general_pair(self, one: Candidate, other: Candidate) -> bool:
+        """Return True if one is a general entry asked about a document the other explains.
+
+        The message names the general entry's keyword in a word the document's entry does
+        not explain ("gratis"), and the document's entry is named and explains the
+        document and a word of its own beyond the general entry ("rusak", "telat"): the
+        general question about that document in that situation, both to answer.
+        """
+        general, document = (one, other) if one.entry.id in self._general else (other, one)
+        if general.entry.id not in self._general or document.entry.id in self._general:
+            return False
+        lex = self.lexicon
+        glue = lex.neutral | lex.question_words
+        return bool(
+            general.named - document.evidence - glue
+            and document.named
+            and document.evidence & lex.documents
+            and document.evidence - general.evidence - glue - lex.documents
+        )
 
     def _asks_about(self, general: Candidate, subject: Candidate) -> bool:
         """Return True if the message asks the general entry's question about the subject.
