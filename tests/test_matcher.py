@@ -773,3 +773,43 @@ def test_an_entry_named_only_by_question_words_is_not_answered_alone():
     assert isinstance(only_sole.match("progres berkas sudah jadi"), Answer)
     result = only_sole.match("berkas sudah jadi")
     assert result.candidates[0].entry.id == "status" and not isinstance(result, Answer)
+
+
+HOLDING = Faq(
+    entries=(
+        *GROUNDING.entries[:3],
+        entry(
+            "rekam",
+            "Apa syarat rekam KTP-el?",
+            "syarat rekam ktp pertama",
+            "rekam ktp pemula bawa apa",
+            keywords=("rekam",),
+        ),
+        entry(
+            "akta-lahir",
+            "Apa syarat akta kelahiran?",
+            "syarat bikin akta kelahiran",
+            "akte lahir anak",
+            keywords=("akta kelahiran", "akta lahir"),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rekam ktp pemula harus bawa akta lahir juga",
+        "rekam ktp pemula wajib lampirkan akta lahir jg",
+        "rekam ktp pemula, akta lahir juga sudah ada",
+    ],
+)
+def test_a_document_to_bring_or_held_is_no_second_question(text):
+    # The certificate is something to bring or already held, not a question about it.
+    joined = Matcher(HOLDING, Settings(holding_words=False)).match(text)
+    assert [c.entry.id for c in joined.also] == ["akta-lahir"]
+    result = Matcher(HOLDING).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "rekam" and not result.also
+    # Asked about, joined, the certificate is still a second question.
+    both = Matcher(HOLDING).match("rekam ktp pemula dan akta lahir syaratnya")
+    assert [c.entry.id for c in both.also] == ["akta-lahir"]
