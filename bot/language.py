@@ -85,6 +85,8 @@ class Lexicon:
         self.question_words: frozenset[str] = frozenset()
         # Words that join two things side by side (dan, sama, juga), in normal form.
         self.joining_words: frozenset[str] = frozenset()
+        # Words that make a document next to them one to bring or held (bawa, ada); stems.
+        self.holding_words: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -170,6 +172,12 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         lexicon.joining_words = frozenset(
             w
             for line, _ in _read_table(folder / "joining_words.txt")
+            for w in words(line, lexicon, merge=False)
+        )
+    if (folder / "holding_words.txt").exists():
+        lexicon.holding_words = frozenset(
+            stem(w, lexicon)
+            for line, _ in _read_table(folder / "holding_words.txt")
             for w in words(line, lexicon, merge=False)
         )
     if (folder / "documents.txt").exists():

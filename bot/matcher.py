@@ -42,6 +42,8 @@ class Settings:
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
     shared_word_dominance: bool = True  # a rival's shared words (ganti, orang) do not speak for it
     answer_both: bool = True  # two questions, each clear on its own: answer both
+    answer_general_pair: bool = True  # a general question about a document's case: both
+    holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -224,6 +226,7 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
+        self._naming = frozenset().union(*self._document_names.values()) - documents
         # A keyword in the phrasings of more than `two_topics_spread` entries (ganti,
         # hilang) is shared vocabulary: it does not make a second question by itself.
         self._telling_idf = math.log((count + 1) / max(self.settings.two_topics_spread, 1)) - 1e-9
@@ -486,8 +489,20 @@ class Matcher:
         ]
         # The entry the message speaks for: among the close ones, the one that dominates
         # every other (usually the best; a rival only by naming its keyword, see _dominates).
+        # A document named next to a holding word (bawa, ada) is to bring or held, not asked:
+        # an entry that explains only that beyond another is no rival and no second question.
+        held = self._held(text) if s.holding_words else frozenset()
         chosen = next(
-            (c for c in close if all(self._dominates(c, o) for o in close if o is not c)), None
+            (
+                c
+                for c in close
+                if all(
+                    self._dominates(c, o) or (c.score > o.score and self._only_held(c, o, held))
+                    for o in close
+                    if o is not c
+                )
+            ),
+            None,
         )
         # A message naming two documents (ktp and kk) that the entry covers only one of
         # is two questions: offer both rather than answer half of it. So is one naming the
@@ -500,6 +515,7 @@ class Matcher:
             if c is not anchor
             and c.score >= s.clarify_threshold
             and not (polite and c.entry.id in courtesy)
+            and not self._only_held(anchor, c, held)
             and s.two_topics
             and anchor.named
             and self._telling(c.named - anchor.evidence)
@@ -530,6 +546,7 @@ class Matcher:
                     and c not in subjects
                     and (c.evidence - anchor.evidence) & documents
                     and c not in second
+                    and not self._only_held(anchor, c, held)
                 ):
                     second.append(c)
                     break
@@ -547,18 +564,29 @@ class Matcher:
         # question ("ktp hilang tapi fotokopinya masih ada"): offer both instead. And the
         # message must join the two (dan, sama, juga): "akta hilang, ktp masih ada" does
         # not ask about the ktp.
+        # A general question asked about a document in a situation of its own ("ktp rusak
+        # gratis ga": the fee and the damaged card) needs no joining word: the two parts
+        # are the question and its subject, never a remark. Close, it is the pair itself.
+        pair = second[0] if len(second) == 1 else None
+        if pair is None and not second and s.answer_general_pair:
+            rivals = [c for c in close if c is not anchor]
+            if len(rivals) == 1 and self._general_pair(anchor, rivals[0]):
+                pair = rivals[0]
         if (
             s.answer_both
-            and len(second) == 1
+            and pair is not None
             and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
-            and self._answerable(second[0], unknown, courtesy, s.clarify_threshold)
-            and second[0].named
-            and len(self._content(anchor)) >= len(self._content(second[0]))
-            and self.lexicon.joining_words.intersection(
-                language.words(text, self.lexicon, merge=False)
+            and self._answerable(pair, unknown, courtesy, s.clarify_threshold)
+            and pair.named
+            and len(self._content(anchor)) >= len(self._content(pair))
+            and (
+                (s.answer_general_pair and self._general_pair(anchor, pair))
+                or self.lexicon.joining_words.intersection(
+                    language.words(text, self.lexicon, merge=False)
+                )
             )
         ):
-            pair = (anchor, second[0])
+            pair = (anchor, pair)
             rest = tuple(c for c in top3 if c not in pair)
             return Answer(anchor, (*pair, *rest)[: s.max_candidates], also=pair[1:])
         close = [
@@ -572,6 +600,56 @@ class Matcher:
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+
+    def _held(self, text: str) -> frozenset[str]:
+        """Return the documents the message names next to a holding word (to bring, or held).
+
+        "bawa akta lahir", "lampirkan kk", "kk juga sudah ada": glue, question words and a
+        document's kind (lahir) in between do not count.
+        """
+        lex = self.lexicon
+        if not lex.holding_words:
+            return frozenset()
+        stems = [self._stem(w) for w in language.words(text, lex)]
+        # The kind of a document ("akta lahir juga ada") is part of its name.
+        between = (self._no_subject | self._naming) - lex.holding_words
+        held = set()
+        for at, word in enumerate(stems):
+            if word not in lex.documents:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] in between:
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.holding_words:
+                    held.add(word)
+        return frozenset(held)
+
+    def _only_held(self, best: Candidate, rival: Candidate, held: frozenset[str]) -> bool:
+        """Return True if the rival explains beyond the best only held documents (and the
+        words of its keywords naming them)."""
+        extra = rival.evidence - best.evidence - self._no_subject
+        return bool(extra & held) and not extra - held - self._document_names[rival.entry.id]
+
+    def _general_pair(self, one: Candidate, other: Candidate) -> bool:
+        """Return True if one is a general entry asked about a document the other explains.
+
+        The message names the general entry's keyword in a word the document's entry does
+        not explain ("gratis"), and the document's entry is named and explains the
+        document and a word of its own beyond the general entry ("rusak", "telat"): the
+        general question about that document in that situation, both to answer.
+        """
+        general, document = (one, other) if one.entry.id in self._general else (other, one)
+        if general.entry.id not in self._general or document.entry.id in self._general:
+            return False
+        lex = self.lexicon
+        glue = lex.neutral | lex.question_words
+        return bool(
+            general.named - document.evidence - glue
+            and document.named
+            and document.evidence & lex.documents
+            and document.evidence - general.evidence - glue - lex.documents
+        )
 
     def _asks_about(self, general: Candidate, subject: Candidate) -> bool:
         """Return True if the message asks the general entry's question about the subject.

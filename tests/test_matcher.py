@@ -533,12 +533,53 @@ def test_a_general_question_about_a_document_is_the_general_question(text):
 
 
 def test_a_document_entry_with_its_own_situation_is_not_only_the_subject():
-    # "rekam" is more than the document: the message asks two things, so both are offered.
+    # "rekam" is more than the document: the message asks two things, both answered
+    # (the hours, and recording the card), or offered without answer_general_pair.
     faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
-    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
-    result = general.match("jam buka rekam ktp")
+    offered = Settings(general_tags=("biaya", "kantor"), answer_general_pair=False)
+    result = Matcher(faq, offered).match("jam buka rekam ktp")
     assert isinstance(result, Clarify)
     assert {"jam", "rekam"} <= {c.entry.id for c in result.candidates}
+    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
+    result = general.match("jam buka rekam ktp")
+    assert isinstance(result, Answer)
+    assert [result.entry.id, *(c.entry.id for c in result.also)] == ["jam", "rekam"]
+
+
+DAMAGED = entry(
+    "rusak",
+    "KTP-el saya rusak, bagaimana menggantinya?",
+    "ktp patah gimana",
+    "ganti ktp rusak gratis kah",
+    keywords=("rusak", "patah"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ktp patah bayar ga", ["rusak", "biaya"]),
+        ("ktp patah biayanya berapa", ["biaya", "rusak"]),
+        ("ktp patah, tarifnya?", ["rusak", "biaya"]),
+    ],
+)
+def test_a_general_question_about_a_documents_case_answers_both(text, expected):
+    # The fee asked about a card in a case of its own (patah): no joining word, yet the
+    # question and its subject, not a remark. Both answers, the surer first.
+    faq = Faq(entries=(*GENERAL.entries, DAMAGED))
+    offered = Matcher(faq, Settings(general_tags=("biaya",), answer_general_pair=False))
+    assert isinstance(offered.match(text), Clarify)
+    result = Matcher(faq, Settings(general_tags=("biaya",))).match(text)
+    assert isinstance(result, Answer)
+    assert [result.entry.id, *(c.entry.id for c in result.also)] == expected
+    assert to_json(text, result)["id"] == expected[0]
+
+
+def test_a_general_keyword_the_document_entry_explains_is_no_second_question():
+    # The damaged-card entry itself says "gratis": one question, answered by it alone.
+    faq = Faq(entries=(*GENERAL.entries, DAMAGED))
+    result = Matcher(faq, Settings(general_tags=("biaya",))).match("ktp rusak gratis kah")
+    assert isinstance(result, Answer) and result.entry.id == "rusak" and not result.also
 
 
 def test_side_words_do_not_make_a_rival_of_a_named_document_question():
@@ -732,3 +773,43 @@ def test_an_entry_named_only_by_question_words_is_not_answered_alone():
     assert isinstance(only_sole.match("progres berkas sudah jadi"), Answer)
     result = only_sole.match("berkas sudah jadi")
     assert result.candidates[0].entry.id == "status" and not isinstance(result, Answer)
+
+
+HOLDING = Faq(
+    entries=(
+        *GROUNDING.entries[:3],
+        entry(
+            "rekam",
+            "Apa syarat rekam KTP-el?",
+            "syarat rekam ktp pertama",
+            "rekam ktp pemula bawa apa",
+            keywords=("rekam",),
+        ),
+        entry(
+            "akta-lahir",
+            "Apa syarat akta kelahiran?",
+            "syarat bikin akta kelahiran",
+            "akte lahir anak",
+            keywords=("akta kelahiran", "akta lahir"),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rekam ktp pemula harus bawa akta lahir juga",
+        "rekam ktp pemula wajib lampirkan akta lahir jg",
+        "rekam ktp pemula, akta lahir juga sudah ada",
+    ],
+)
+def test_a_document_to_bring_or_held_is_no_second_question(text):
+    # The certificate is something to bring or already held, not a question about it.
+    joined = Matcher(HOLDING, Settings(holding_words=False)).match(text)
+    assert [c.entry.id for c in joined.also] == ["akta-lahir"]
+    result = Matcher(HOLDING).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "rekam" and not result.also
+    # Asked about, joined, the certificate is still a second question.
+    both = Matcher(HOLDING).match("rekam ktp pemula dan akta lahir syaratnya")
+    assert [c.entry.id for c in both.also] == ["akta-lahir"]
