@@ -162,31 +162,23 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         for line, _ in _read_table(folder / name)
         for w in words(line, lexicon, merge=False)
     )
-    if (folder / "question_words.txt").exists():
-        lexicon.question_words = frozenset(
-            stem(w, lexicon)
-            for line, _ in _read_table(folder / "question_words.txt")
-            for w in words(line, lexicon, merge=False)
-        )
-    if (folder / "joining_words.txt").exists():
-        lexicon.joining_words = frozenset(
-            w
-            for line, _ in _read_table(folder / "joining_words.txt")
-            for w in words(line, lexicon, merge=False)
-        )
-    if (folder / "holding_words.txt").exists():
-        lexicon.holding_words = frozenset(
-            stem(w, lexicon)
-            for line, _ in _read_table(folder / "holding_words.txt")
-            for w in words(line, lexicon, merge=False)
-        )
-    if (folder / "documents.txt").exists():
-        lexicon.documents = frozenset(
-            stem(w, lexicon)
-            for line, _ in _read_table(folder / "documents.txt")
-            for w in words(line, lexicon)
-        )
+    lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
+    lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
+    lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
+    lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon
+
+
+def _word_set(path: Path, lexicon: Lexicon, *, stemmed=True, merge=False) -> frozenset[str]:
+    """Return the words of a word list in normal form (stemmed unless told), or none when
+    the file is missing."""
+    if not path.exists():
+        return frozenset()
+    return frozenset(
+        stem(w, lexicon) if stemmed else w
+        for line, _ in _read_table(path)
+        for w in words(line, lexicon, merge=merge)
+    )
 
 
 def _split_value(formal: str) -> tuple[str, ...]:
