@@ -122,6 +122,7 @@ def test_stems_protect_domain_words(word, stem):
         ("kepatahan", "rusak"),  # patah -> rusak (domain.tsv)
         ("kerobekan", "rusak"),
         ("diwafatkan", "mati"),
+        ("dijemput", "ambil"),  # jemput -> ambil (slang.tsv): a document picked up
         # a root no table knows stays the root
         ("kebanjiran", "banjir"),
     ],
@@ -159,6 +160,9 @@ def test_palembang_ke_is_kan(written, normal):
         ("ktp kececer", "ktp hilang"),
         ("bapak berpulang", "bapak mati"),
         ("tgl merah", "hari libur"),
+        # how long and whether ready: Palembang ari is hari, kelar is selesai
+        ("berapo ari baru kelar", "berapa hari baru selesai"),
+        ("jemput ktp", "ambil ktp"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
