@@ -169,6 +169,12 @@ def test_chat_forms_read_as_the_faqs_words(written, normal):
     assert language.normalize(written) == normal
 
 
+def test_blood_group_is_one_unit():
+    # goldar is the chat form; the FAQ's keyword "golongan darah" is one thing, not two words
+    assert language.tokens("goldar di ktp") == ["golongan darah", "di", "ktp"]
+    assert language.tokens("golongan darah di ktp") == ["golongan darah", "di", "ktp"]
+
+
 def test_meninggal_is_death_not_tinggal():
     assert language.tokens("bapak sy meninggal") == ["bapak", "saya", "mati"]
 
