@@ -44,6 +44,7 @@ class Settings:
     answer_both: bool = True  # two questions, each clear on its own: answer both
     answer_general_pair: bool = True  # a general question about a document's case: both
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
+    whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -131,6 +132,7 @@ class _Phrasing:
     documents: frozenset[str]  # the documents it names (ktp, kartu keluarga, ...)
     scale: float  # what recall divides by: its weight, at least the evidence floor
     courtesy: bool  # of a greeting/thanks entry: scored against all the message's words
+    whole: bool  # a multi-word keyword: it proves a match only with all its words
 
 
 class _Word(NamedTuple):  # a tuple: made for every word of every message
@@ -207,6 +209,7 @@ class Matcher:
                     words & self.lexicon.documents,
                     max(weight, floor),
                     number in self._courtesy,
+                    self.settings.whole_keywords and kind == "kata kunci",
                 )
             )
             for word in words:
@@ -399,7 +402,7 @@ class Matcher:
             entry = phrasing.entry
             query, total, weight_of = views[phrasing.courtesy]
             shared = phrasing.words.intersection(query)
-            if not shared:
+            if not shared or (phrasing.whole and len(shared) < len(phrasing.words)):
                 continue
             matched = sum(map(weight_of, shared))
             if entry not in bag_matched:

@@ -813,3 +813,25 @@ def test_a_document_to_bring_or_held_is_no_second_question(text):
     # Asked about, joined, the certificate is still a second question.
     both = Matcher(HOLDING).match("rekam ktp pemula dan akta lahir syaratnya")
     assert [c.entry.id for c in both.also] == ["akta-lahir"]
+
+
+WHOLE = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen selesai?",
+            "berapa hari jadinya",
+            keywords=("lama", "langsung jadi"),
+        ),
+        entry("petugas", "Saya mau bicara dengan petugas", "sambungkan ke admin"),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["mau langsung", "langsung"])
+def test_a_keyword_phrase_proves_a_match_only_whole(text):
+    # "langsung jadi" asks whether it is done the same day; "langsung" alone (mau tanya
+    # langsung) says nothing of that.
+    assert Matcher(WHOLE, Settings(whole_keywords=False)).match(text).entry.id == "waktu"
+    assert not isinstance(Matcher(WHOLE).match(text), Answer)
+    assert isinstance(Matcher(WHOLE).match("bisa langsung jadi"), Answer)
