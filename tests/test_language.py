@@ -163,6 +163,7 @@ def test_palembang_ke_is_kan(written, normal):
         # how long and whether ready: Palembang ari is hari, kelar is selesai
         ("berapo ari baru kelar", "berapa hari baru selesai"),
         ("jemput ktp", "ambil ktp"),
+        ("mw tny", "mau tanya"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
@@ -229,6 +230,7 @@ def test_shipped_neutral_words_keep_intent_words_out():
     assert {"tiga", "lima", "pagar", "alam", "linggau", "lawang"} <= neutral  # how many, where
     # the offices' seats and chat spellings, where people come from; weekdays say when
     assert {"baturaja", "tebing", "prabu", "jakarta", "jawa", "senin", "kamis"} <= neutral
+    assert {"depan", "samping"} <= neutral  # where beside what ("di depan kantor")
     # the FAQ's own day words and greeting times are not glue
     assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
