@@ -44,6 +44,8 @@ class Settings:
     answer_both: bool = True  # two questions, each clear on its own: answer both
     answer_general_pair: bool = True  # a general question about a document's case: both
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
+    unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
+    whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -131,6 +133,7 @@ class _Phrasing:
     documents: frozenset[str]  # the documents it names (ktp, kartu keluarga, ...)
     scale: float  # what recall divides by: its weight, at least the evidence floor
     courtesy: bool  # of a greeting/thanks entry: scored against all the message's words
+    whole: bool  # a multi-word keyword: it proves a match only with all its words
 
 
 class _Word(NamedTuple):  # a tuple: made for every word of every message
@@ -207,6 +210,7 @@ class Matcher:
                     words & self.lexicon.documents,
                     max(weight, floor),
                     number in self._courtesy,
+                    self.settings.whole_keywords and kind == "kata kunci",
                 )
             )
             for word in words:
@@ -371,7 +375,11 @@ class Matcher:
         read = self._read(text)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
-        unknown = [w.written for w in read if not w.stem and w.written not in self._no_subject]
+        unknown = [
+            w.written
+            for w in read
+            if not w.stem and w.written not in self._no_subject and not self._no_word(w.written)
+        ]
         if not known:
             return [], unknown
         s = self.settings
@@ -399,7 +407,7 @@ class Matcher:
             entry = phrasing.entry
             query, total, weight_of = views[phrasing.courtesy]
             shared = phrasing.words.intersection(query)
-            if not shared:
+            if not shared or (phrasing.whole and len(shared) < len(phrasing.words)):
                 continue
             matched = sum(map(weight_of, shared))
             if entry not in bag_matched:
@@ -447,6 +455,11 @@ class Matcher:
             found = Candidate(self.entries[entry], rounded[entry], reason, evidence[entry], named)
             ranked.append(found)
         return ranked, unknown
+
+    @staticmethod
+    def _no_word(written: str) -> bool:
+        """Return True for a number or a lone letter ("huruf h", "tgl 2"): no subject."""
+        return written.isdigit() or len(written) == 1
 
     def _candidates(self, known: dict[str, float]) -> set[int]:
         """Return the phrasings sharing a selective word with the message (all, if none is)."""
@@ -753,6 +766,9 @@ class Matcher:
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents
         if s.lone_word_guard and len(topic) <= 1 and unknown and not own:
+            return False
+        # Many words the FAQ does not know against few it explains: the story is another's.
+        if s.unknown_guard and len(unknown) > s.unknown_guard * len(topic) and not own:
             return False
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours.

@@ -122,6 +122,7 @@ def test_stems_protect_domain_words(word, stem):
         ("kepatahan", "rusak"),  # patah -> rusak (domain.tsv)
         ("kerobekan", "rusak"),
         ("diwafatkan", "mati"),
+        ("dijemput", "ambil"),  # jemput -> ambil (slang.tsv): a document picked up
         # a root no table knows stays the root
         ("kebanjiran", "banjir"),
     ],
@@ -159,10 +160,20 @@ def test_palembang_ke_is_kan(written, normal):
         ("ktp kececer", "ktp hilang"),
         ("bapak berpulang", "bapak mati"),
         ("tgl merah", "hari libur"),
+        # how long and whether ready: Palembang ari is hari, kelar is selesai
+        ("berapo ari baru kelar", "berapa hari baru selesai"),
+        ("jemput ktp", "ambil ktp"),
+        ("mw tny", "mau tanya"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
     assert language.normalize(written) == normal
+
+
+def test_blood_group_is_one_unit():
+    # goldar is the chat form; the FAQ's keyword "golongan darah" is one thing, not two words
+    assert language.tokens("goldar di ktp") == ["golongan darah", "di", "ktp"]
+    assert language.tokens("golongan darah di ktp") == ["golongan darah", "di", "ktp"]
 
 
 def test_meninggal_is_death_not_tinggal():
@@ -217,6 +228,11 @@ def test_shipped_neutral_words_keep_intent_words_out():
     assert {"sini", "besok", "padahal", "sering", "semua", "bukan"} <= neutral
     assert {"tinggal", "kira"} <= neutral  # where someone lives; roughly
     assert {"tiga", "lima", "pagar", "alam", "linggau", "lawang"} <= neutral  # how many, where
+    # the offices' seats and chat spellings, where people come from; weekdays say when
+    assert {"baturaja", "tebing", "prabu", "jakarta", "jawa", "senin", "kamis"} <= neutral
+    assert {"depan", "samping"} <= neutral  # where beside what ("di depan kantor")
+    # the FAQ's own day words and greeting times are not glue
+    assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
 
 

@@ -390,8 +390,8 @@ def test_another_agencys_service_without_our_document_is_not_answered(text):
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
-    # (with unknown words like tidur the lone-word guard stops it too)
-    off = Settings(topic_guard=False, lone_word_guard=False)
+    # (with unknown words like tidur the lone-word and unknown-word guards stop it too)
+    off = Settings(topic_guard=False, lone_word_guard=False, unknown_guard=0)
     assert isinstance(Matcher(GROUNDING, off).match(text), Answer)
     assert not isinstance(Matcher(GROUNDING).match(text), Answer)
     result = Matcher(GROUNDING).match("kk sy udh jadi blm")
@@ -813,3 +813,37 @@ def test_a_document_to_bring_or_held_is_no_second_question(text):
     # Asked about, joined, the certificate is still a second question.
     both = Matcher(HOLDING).match("rekam ktp pemula dan akta lahir syaratnya")
     assert [c.entry.id for c in both.also] == ["akta-lahir"]
+
+
+WHOLE = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen selesai?",
+            "berapa hari jadinya",
+            keywords=("lama", "langsung jadi"),
+        ),
+        entry("petugas", "Saya mau bicara dengan petugas", "sambungkan ke admin"),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["mau langsung", "langsung"])
+def test_a_keyword_phrase_proves_a_match_only_whole(text):
+    # "langsung jadi" asks whether it is done the same day; "langsung" alone (mau tanya
+    # langsung) says nothing of that.
+    assert Matcher(WHOLE, Settings(whole_keywords=False)).match(text).entry.id == "waktu"
+    assert not isinstance(Matcher(WHOLE).match(text), Answer)
+    assert isinstance(Matcher(WHOLE).match("bisa langsung jadi"), Answer)
+
+
+def test_many_unknown_words_against_few_topic_words_are_not_answered():
+    # ktp and pemula are the recording entry's words, but three words the FAQ does not
+    # know (lamaran, pabrik, sawit) outnumber them: the story may be another's.
+    text = "syarat ktp pemula untuk lamaran pabrik sawit"
+    assert Matcher(FAQ, Settings(unknown_guard=0)).match(text).entry.id == "ektp-rekam"
+    assert isinstance(Matcher(FAQ).match(text), Clarify)
+    # As many topic words as unknown ones: answered.
+    assert Matcher(FAQ).match("syarat ktp pemula untuk lamaran kerja").entry.id == "ektp-rekam"
+    # Numbers and lone letters name no subject: they are never unknown words.
+    assert Matcher(FAQ).match("syarat ktp pemula 2 15 30 a b").entry.id == "ektp-rekam"
