@@ -65,12 +65,12 @@ def database_backend(tmp_path_factory):
         yield "sqlite", str(path)
 
 
-@pytest.fixture
-def database_url(database_backend, tmp_path):
-    """Return the URL of an empty, migrated database for one test."""
+def empty_database(database_backend, folder: Path) -> str:
+    """Return the URL of an empty, migrated database: a copy of the SQLite template in
+    folder, or the PostgreSQL template emptied."""
     kind, template = database_backend
     if kind == "sqlite":
-        target = tmp_path / "helpdesk.db"
+        target = folder / "helpdesk.db"
         shutil.copy(template, target)
         return f"sqlite:///{target}"
     store = Store(template)
@@ -79,6 +79,12 @@ def database_url(database_backend, tmp_path):
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     store.dispose()
     return template
+
+
+@pytest.fixture
+def database_url(database_backend, tmp_path):
+    """Return the URL of an empty, migrated database for one test."""
+    return empty_database(database_backend, tmp_path)
 
 
 @pytest.fixture

@@ -153,6 +153,18 @@ def _wait_for(condition, seconds: float, what: str, log: Path, process) -> None:
         time.sleep(0.01)
 
 
+def _kill_when(condition, seconds: float, what: str, log: Path, process) -> None:
+    """Wait for the condition (see _wait_for), then SIGKILL the worker and check it died so."""
+    try:
+        _wait_for(condition, seconds, what, log, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+
+
 def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message_in_flight(
     database_url, fake_twilio, tmp_path
 ):
@@ -162,14 +174,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_at_most_the_message
     fake_twilio.delay = 0.05  # every answer takes a while: the kill lands inside a batch
 
     first = _worker(database_url, fake_twilio.url, "drill-1", log, once=False)
-    try:
-        _wait_for(lambda: len(fake_twilio.requests) >= 45, 60, "45 requests", log, first)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-    assert first.returncode == -signal.SIGKILL
+    _kill_when(lambda: len(fake_twilio.requests) >= 45, 60, "45 requests", log, first)
 
     with db.session() as session:
         at_kill = collections.Counter(

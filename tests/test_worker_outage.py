@@ -38,7 +38,7 @@ from tests.fake_twilio import (
     worker_env,
 )
 from tests.test_outbox import Clock
-from tests.test_worker_concurrency import ROOT, _wait_for
+from tests.test_worker_concurrency import ROOT, _kill_when, _wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -286,14 +286,7 @@ def test_a_worker_killed_during_the_outage_loses_nothing_and_repeats_nothing(
     log = tmp_path / "worker.log"
 
     first = start_worker(database_url, fake_twilio.url, "outage-1", log)
-    try:
-        _wait_for(lambda: len(fake_twilio.requests) >= 30, 60, "30 requests", log, first)
-        first.send_signal(signal.SIGKILL)
-        first.wait(timeout=10)
-    finally:
-        if first.poll() is None:
-            first.kill()
-    assert first.returncode == -signal.SIGKILL
+    _kill_when(lambda: len(fake_twilio.requests) >= 30, 60, "30 requests", log, first)
     at_kill = outbox_states(db)
     killed_after = len(fake_twilio.requests)
     # Killed while Twilio was down: nothing was accepted, so nothing can repeat.

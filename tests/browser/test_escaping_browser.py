@@ -11,18 +11,15 @@ hostile text is shown literally, as the citizen typed it.
 from __future__ import annotations
 
 import re
-import shutil
 import xml.etree.ElementTree as ET
 from types import SimpleNamespace
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
 
 from bot.app import create_app
-from bot.store import Base, Store
 from tests.browser.conftest import send_whatsapp
-from tests.conftest import PASSWORD, PUBLIC, TOKEN, add_user, latest_ticket_id
+from tests.conftest import PASSWORD, PUBLIC, TOKEN, add_user, empty_database, latest_ticket_id
 
 pytestmark = pytest.mark.browser
 
@@ -74,17 +71,7 @@ INJECTED = ", ".join(
 
 def _database(database_backend, tmp_path_factory) -> str:
     """An empty migrated database for this module (the conftest one is per test)."""
-    kind, template = database_backend
-    if kind == "sqlite":
-        target = tmp_path_factory.mktemp("escaping") / "helpdesk.db"
-        shutil.copy(template, target)
-        return f"sqlite:///{target}"
-    store = Store(template)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with store.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    store.dispose()
-    return template
+    return empty_database(database_backend, tmp_path_factory.mktemp("escaping"))
 
 
 def webhook(base_url: str, number: str, body: str, name: str = "Warga") -> str:
