@@ -20,7 +20,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.scratch import postgres_database  # noqa: E402
 from bot import accounts  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -270,23 +270,12 @@ def run(kind: str, messages: int, pg_url: str) -> dict[str, float]:
         load_sqlite(path, data)
         print(f"[{kind}] loaded in {time.perf_counter() - started:.1f} s ({path})")
         return measure(url)
-    import psycopg
-
-    server = make_url(pg_url)
-    name = f"helpdesk_bench_{uuid.uuid4().hex[:8]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    with postgres_database(pg_url) as url:
         Store(url).migrate()
         started = time.perf_counter()
         load_postgres(make_url(url).set(drivername="postgresql").render_as_string(False), data)
         print(f"[{kind}] loaded in {time.perf_counter() - started:.1f} s")
         return measure(url)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

@@ -24,7 +24,6 @@ import pstats
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from twilio.request_validator import RequestValidator  # noqa: E402
 
 from bench.citizen_texts import citizen_texts, whatsapp_form  # noqa: E402
+from bench.scratch import postgres_database  # noqa: E402
 from bot import dialogue, store  # noqa: E402
 from bot.app import create_app  # noqa: E402
 from bot.messages import WHATSAPP, Inbound  # noqa: E402
@@ -116,22 +116,6 @@ def baselines(bodies: list[str], messages: int) -> tuple[float, float]:
     return signature_ms, dialogue_ms
 
 
-def postgres_database(admin: str):
-    import psycopg
-
-    name = f"helpdesk_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return admin.rsplit("/", 1)[0] + "/" + name, name
-
-
-def drop_postgres(admin: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=2000)
@@ -160,11 +144,8 @@ def main() -> None:
     if args.postgres:
         results = []
         for run in range(args.repeat):
-            url, name = postgres_database(args.postgres)
-            try:
+            with postgres_database(args.postgres) as url:
                 results.append(webhook(url, bodies, args.messages, run))
-            finally:
-                drop_postgres(args.postgres, name)
         rows.append(("webhook, PostgreSQL", *map(min, zip(*results, strict=True))))
     print(f"\n{'ms per message':24} {'new number':>11} {'known number':>13}")
     for name, new, known in rows:

@@ -20,7 +20,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,22 +123,13 @@ def count_messages(url: str) -> int:
 
 
 def databases(postgres: str | None, folder: Path):
-    yield "SQLite", f"sqlite:///{folder / 'bench.db'}", None
+    """Yield (label, URL) of each database to measure; a PostgreSQL one is temporary."""
+    yield "SQLite", f"sqlite:///{folder / 'bench.db'}"
     if postgres:
-        import psycopg
+        from bench.scratch import postgres_database
 
-        name = f"helpdesk_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        base = postgres.rsplit("/", 1)[0]
-        yield "PostgreSQL", f"{base}/{name}", (postgres, name)
-
-
-def drop(admin: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        with postgres_database(postgres) as url:
+            yield "PostgreSQL", url
 
 
 def main() -> None:
@@ -161,7 +151,7 @@ def main() -> None:
     finally:
         stop(bare)
     with tempfile.TemporaryDirectory() as folder:
-        for label, database, cleanup in databases(args.postgres or None, Path(folder)):
+        for label, database in databases(args.postgres or None, Path(folder)):
             env = {
                 "DATABASE_URL": database,
                 "TWILIO_AUTH_TOKEN": TOKEN,
@@ -185,8 +175,6 @@ def main() -> None:
                     rows.append((f"helpdesk, {label}", senders, cell, stored))
             finally:
                 stop(server)
-                if cleanup:
-                    drop(*cleanup)
     ceiling = {senders: cell["rps"] for name, senders, cell, _ in rows if name == "bare Flask"}
     print(
         f"\n{'target':24} {'senders':>7} {'msg/s':>8} {'% bare':>7} {'p50 ms':>7} "

@@ -25,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 
 from twilio.request_validator import RequestValidator  # noqa: E402
 
-from bench.bench_webhook import GUNICORN, PUBLIC, TOKEN, VENV, drop, start, stop  # noqa: E402
+from bench.bench_webhook import GUNICORN, PUBLIC, TOKEN, VENV, start, stop  # noqa: E402
 from bench.citizen_texts import citizen_texts, whatsapp_form  # noqa: E402
 
-__all__ = ["GUNICORN", "Load", "drop", "prepare", "start", "stop"]
+__all__ = ["GUNICORN", "Load", "prepare", "start", "stop"]
 
 
 MESSAGES = citizen_texts()  # what bench/locustfile.py sends

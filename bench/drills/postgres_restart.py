@@ -18,11 +18,12 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections import Counter
 
 import load
 import psutil
+
+from bench.scratch import postgres_database
 
 
 def restart_command() -> list[str]:
@@ -47,13 +48,7 @@ def main() -> int:
     parser.add_argument("--restart-after", type=int, default=200)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    import psycopg
-
-    name = f"helpdesk_drill_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.postgres, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    database = f"{args.postgres.rsplit('/', 1)[0]}/{name}"
-    try:
+    with postgres_database(args.postgres, "helpdesk_drill") as database:
         load.prepare(database)
         server, url = load.start("bot.wsgi:app", load.environment(database))
         try:
@@ -108,8 +103,6 @@ def main() -> int:
             ok = missing == 0 and errors == 0 and late.statuses()[200] == 20
         finally:
             load.stop(server)
-    finally:
-        load.drop(args.postgres, name)
     print(json.dumps({"ok": ok}))
     return 0 if ok else 1
 

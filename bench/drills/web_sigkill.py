@@ -16,11 +16,13 @@ import os
 import signal
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import load
 import psutil
+
+from bench.scratch import postgres_database
 
 
 def workers(master: int) -> list[int]:
@@ -34,52 +36,42 @@ def main() -> int:
     parser.add_argument("--kill-after", type=int, default=200)
     parser.add_argument("--postgres", help="server URL: run on a temporary PostgreSQL database")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        cleanup = None
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         if args.postgres:
-            import psycopg
-
-            name = f"helpdesk_drill_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.postgres, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            database = f"{args.postgres.rsplit('/', 1)[0]}/{name}"
-            cleanup = (args.postgres, name)
+            drill_database = postgres_database(args.postgres, "helpdesk_drill")
+            database = stack.enter_context(drill_database)
         else:
             database = f"sqlite:///{Path(folder) / 'drill.db'}"
+        load.prepare(database)
+        server, url = load.start("bot.wsgi:app", load.environment(database))
         try:
-            load.prepare(database)
-            server, url = load.start("bot.wsgi:app", load.environment(database))
-            try:
-                before = workers(server.pid)
-                print(
-                    f"gunicorn {' '.join(load.GUNICORN)} on {database.split(':')[0]}; "
-                    f"workers {before}; {args.messages} messages from {args.senders} senders"
-                )
-                killed = {}
+            before = workers(server.pid)
+            print(
+                f"gunicorn {' '.join(load.GUNICORN)} on {database.split(':')[0]}; "
+                f"workers {before}; {args.messages} messages from {args.senders} senders"
+            )
+            killed = {}
 
-                def fault() -> None:
-                    victim = workers(server.pid)[0]
-                    os.kill(victim, signal.SIGKILL)
-                    killed["pid"] = victim
-                    print(f"SIGKILL worker {victim} after {args.kill_after} answers")
+            def fault() -> None:
+                victim = workers(server.pid)[0]
+                os.kill(victim, signal.SIGKILL)
+                killed["pid"] = victim
+                print(f"SIGKILL worker {victim} after {args.kill_after} answers")
 
-                drill = load.Load(url, args.messages, args.senders, args.kill_after)
-                drill.run(fault)
-                for _ in range(50):
-                    after = workers(server.pid)
-                    if len(after) == len(before) and killed.get("pid") not in after:
-                        break
-                    time.sleep(0.2)
-                print(f"workers after: {after} (gunicorn replaced the killed one)")
-                missing = load.report(drill, database)
-                late = load.Load(url, 20, 2, fault_after=10**9)
-                late.run(lambda: None)
-                print(f"20 messages afterwards: {dict(late.statuses())}")
-            finally:
-                load.stop(server)
+            drill = load.Load(url, args.messages, args.senders, args.kill_after)
+            drill.run(fault)
+            for _ in range(50):
+                after = workers(server.pid)
+                if len(after) == len(before) and killed.get("pid") not in after:
+                    break
+                time.sleep(0.2)
+            print(f"workers after: {after} (gunicorn replaced the killed one)")
+            missing = load.report(drill, database)
+            late = load.Load(url, 20, 2, fault_after=10**9)
+            late.run(lambda: None)
+            print(f"20 messages afterwards: {dict(late.statuses())}")
         finally:
-            if cleanup:
-                load.drop(*cleanup)
+            load.stop(server)
     print("OK: every acknowledged message is stored" if missing == 0 else "FAILED: messages lost")
     return 1 if missing else 0
 
