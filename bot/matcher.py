@@ -269,9 +269,9 @@ class Matcher:
     def _stem(self, word: str) -> str:
         return language.stem(word, self.lexicon) if self.settings.stemming else word
 
-    def _read(self, text: str) -> list[_Word]:
-        """Return the message's words, each read as a FAQ word when it is one or a typo of one."""
-        written = language.words(text, self.lexicon, merge=False)
+    def _read(self, written: list[str]) -> list[_Word]:
+        """Return the message's words (`language.words(text, merge=False)`), each read as a
+        FAQ word when it is one or a typo of one."""
         similarity: dict[str, float] = {}
         corrected = []
         for word in written:
@@ -362,17 +362,17 @@ class Matcher:
         With `limit` (0 or more), return only the first `limit`: the same as slicing, but
         reasons are built for those entries only.
         """
-        return self._rank(text, limit)[0]
+        return self._rank(language.words(text, self.lexicon, merge=False), limit)[0]
 
     def _rank(
-        self, text: str, limit: int | None = None, keep: float | None = None
+        self, written: list[str], limit: int | None = None, keep: float | None = None
     ) -> tuple[list[Candidate], list[str]]:
         """Return the ranked candidates and the message's unknown (non-neutral) words.
 
         With `limit`, only the first `limit` candidates and any further ones scoring at
         least `keep`: the same as a slice of the full ranking.
         """
-        read = self._read(text)
+        read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
         unknown = [
@@ -476,7 +476,9 @@ class Matcher:
         # Only the first max_candidates entries and, below them, those down to the
         # clarify threshold are ever looked at: build only those.
         limit = s.max_candidates if s.max_candidates > 0 else None
-        ranked, unknown = self._rank(text, limit, s.clarify_threshold)
+        # The message's words, read once for the ranking and the decision's own checks.
+        written = language.words(text, self.lexicon, merge=False)
+        ranked, unknown = self._rank(written, limit, s.clarify_threshold)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
@@ -504,7 +506,7 @@ class Matcher:
         # every other (usually the best; a rival only by naming its keyword, see _dominates).
         # A document named next to a holding word (bawa, ada) is to bring or held, not asked:
         # an entry that explains only that beyond another is no rival and no second question.
-        held = self._held(text) if s.holding_words else frozenset()
+        held = self._held(written) if s.holding_words else frozenset()
         chosen = next(
             (
                 c
@@ -594,9 +596,7 @@ class Matcher:
             and len(self._content(anchor)) >= len(self._content(pair))
             and (
                 (s.answer_general_pair and self._general_pair(anchor, pair))
-                or self.lexicon.joining_words.intersection(
-                    language.words(text, self.lexicon, merge=False)
-                )
+                or self.lexicon.joining_words.intersection(written)
             )
         ):
             pair = (anchor, pair)
@@ -614,7 +614,7 @@ class Matcher:
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
 
-    def _held(self, text: str) -> frozenset[str]:
+    def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
 
         "bawa akta lahir", "lampirkan kk", "kk juga sudah ada": glue, question words and a
@@ -623,7 +623,7 @@ class Matcher:
         lex = self.lexicon
         if not lex.holding_words:
             return frozenset()
-        stems = [self._stem(w) for w in language.words(text, lex)]
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
         # The kind of a document ("akta lahir juga ada") is part of its name.
         between = (self._no_subject | self._naming) - lex.holding_words
         held = set()

@@ -715,7 +715,7 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     index = Matcher(faq, settings)
     quick = [index.match(t) for t in texts]
     full_rank = Matcher._rank
-    monkeypatch.setattr(Matcher, "_rank", lambda self, text, *_: full_rank(self, text))
+    monkeypatch.setattr(Matcher, "_rank", lambda self, written, *_: full_rank(self, written))
     assert [index.match(t) for t in texts] == quick
 
 
