@@ -87,6 +87,13 @@ class Lexicon:
         self.joining_words: frozenset[str] = frozenset()
         # Words that make a document next to them one to bring or held (bawa, ada); stems.
         self.holding_words: frozenset[str] = frozenset()
+        # A status question's words (stems): how far an application has come (jadi,
+        # diambil), whether or when (sudah, belum, kapan), whose it is (anak, bapak); and
+        # the words of a supposition (kalau, jika; normal form) that make it none.
+        self.progress_words: frozenset[str] = frozenset()
+        self.done_words: frozenset[str] = frozenset()
+        self.person_words: frozenset[str] = frozenset()
+        self.condition_words: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -165,6 +172,10 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
+    lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
+    lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
+    lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
+    lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon
 

@@ -46,6 +46,8 @@ class Settings:
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
+    status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
+    status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -222,6 +224,8 @@ class Matcher:
         # Entries answering one kind of question for every document (fees, time, status).
         general_tags = set(self.settings.general_tags)
         self._general = frozenset(e.id for e in self.entries if general_tags & set(e.tags))
+        status_tags = set(self.settings.status_tags)
+        self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
         # Keywords that name a document with its kind ("akta kematian"): all their words
         # name the document, so "kematian" there is the subject, not a question.
         documents = self.lexicon.documents
@@ -362,15 +366,22 @@ class Matcher:
         With `limit` (0 or more), return only the first `limit`: the same as slicing, but
         reasons are built for those entries only.
         """
-        return self._rank(language.words(text, self.lexicon, merge=False), limit)[0]
+        written = language.words(text, self.lexicon, merge=False)
+        widen = self._status_words(written) if self.settings.status_frame else None
+        return self._rank(written, limit, widen=widen)[0]
 
     def _rank(
-        self, written: list[str], limit: int | None = None, keep: float | None = None
+        self,
+        written: list[str],
+        limit: int | None = None,
+        keep: float | None = None,
+        widen: dict[int, frozenset[str]] | None = None,
     ) -> tuple[list[Candidate], list[str]]:
         """Return the ranked candidates and the message's unknown (non-neutral) words.
 
         With `limit`, only the first `limit` candidates and any further ones scoring at
-        least `keep`: the same as a slice of the full ranking.
+        least `keep`: the same as a slice of the full ranking. `widen` gives entries words
+        they explain in this message beyond their own (see _status_frame).
         """
         read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
@@ -399,6 +410,7 @@ class Matcher:
         recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
         phrasings, bags = self._phrasings, self._bags
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
+        bag0: frozenset[str] = frozenset()
         bag_matched: dict[int, float] = {}
         evidence: dict[int, frozenset[str]] = {}
         # The hot loop of a large FAQ: keep it to set operations and sums in C.
@@ -411,7 +423,8 @@ class Matcher:
                 continue
             matched = sum(map(weight_of, shared))
             if entry not in bag_matched:
-                evidence[entry] = bags[entry].intersection(query)
+                bag = bags[entry] if widen is None else bags[entry] | widen.get(entry, bag0)
+                evidence[entry] = bag.intersection(query)
                 bag_matched[entry] = sum(map(weight_of, evidence[entry]))
             recall = matched / phrasing.scale
             # Words found only in the entry's other variants count for part.
@@ -478,7 +491,8 @@ class Matcher:
         limit = s.max_candidates if s.max_candidates > 0 else None
         # The message's words, read once for the ranking and the decision's own checks.
         written = language.words(text, self.lexicon, merge=False)
-        ranked, unknown = self._rank(written, limit, s.clarify_threshold)
+        widen = self._status_words(written) if s.status_frame else None
+        ranked, unknown = self._rank(written, limit, s.clarify_threshold, widen=widen)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
@@ -565,9 +579,11 @@ class Matcher:
                 ):
                     second.append(c)
                     break
+        # An entry that stepped aside as the subject is no rival in reach.
+        in_reach = [c for c in ranked if c not in subjects]
         if (
             chosen is not None
-            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, ranked))
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, in_reach))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
@@ -613,6 +629,41 @@ class Matcher:
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+
+    def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
+        """Return, for a status question, the words the status entries explain beyond
+        their own: the message's documents, their kinds and whose they are; else None.
+
+        A status question asks whether or when (done_words: sudah, belum, kapan) an
+        application already made has come along (progress_words: jadi, diambil, kabar),
+        the two next to each other but for glue words and documents ("akta kematian bapak
+        sy udh jadi", "kapan ktp sy bisa diambil", "kelar blm"), and supposes nothing
+        (condition_words: "kalo ngajuin skrg kapan jadinya" asks how long, in general).
+        The status entry answers it for any document of anyone: it explains the document
+        ("kia", "akta kematian") and its owner ("anak", "bapak") as the document's own
+        entry does, which then says nothing more.
+        """
+        lex = self.lexicon
+        if not self._status or lex.condition_words.intersection(written):
+            return None
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        between = self._no_subject | lex.documents | lex.person_words
+        asked = False
+        for at, word in enumerate(stems):
+            if word not in lex.done_words:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] not in lex.progress_words:
+                    if stems[near] not in between:
+                        break
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.progress_words:
+                    asked = True
+        if not asked:
+            return None
+        words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+        return dict.fromkeys(self._status, words)
 
     def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).

@@ -715,7 +715,11 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     index = Matcher(faq, settings)
     quick = [index.match(t) for t in texts]
     full_rank = Matcher._rank
-    monkeypatch.setattr(Matcher, "_rank", lambda self, written, *_: full_rank(self, written))
+
+    def full(self, written, *_, widen=None):
+        return full_rank(self, written, widen=widen)
+
+    monkeypatch.setattr(Matcher, "_rank", full)
     assert [index.match(t) for t in texts] == quick
 
 
@@ -847,3 +851,74 @@ def test_many_unknown_words_against_few_topic_words_are_not_answered():
     assert Matcher(FAQ).match("syarat ktp pemula untuk lamaran kerja").entry.id == "ektp-rekam"
     # Numbers and lone letters name no subject: they are never unknown words.
     assert Matcher(FAQ).match("syarat ktp pemula 2 15 30 a b").entry.id == "ektp-rekam"
+
+
+# A status entry and two documents' entries; the status entry answers for any document.
+STATUS = Faq(
+    entries=(
+        *GENERAL.entries[:3],
+        entry("kia", "Membuat KIA?", "bikin kia", "kia untuk anak bayi", keywords=("kia",)),
+        entry(
+            "status",
+            "Apakah dokumen saya sudah jadi?",
+            "ktp saya sudah jadi belum",
+            "kapan kk saya bisa diambil",
+            "berkas belum ada kabar",
+            keywords=("sudah jadi", "diambil"),
+            tags=("status",),
+        ),
+        entry(
+            "akta-kematian",
+            "Bagaimana membuat akta kematian?",
+            "buat akta kematian",
+            "lapor bapak meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+        entry(
+            "waktu",
+            "Berapa lama dokumen jadi?",
+            "berapa hari ktp jadi",
+            "bisa selesai sehari",
+            keywords=("lama",),
+            tags=("waktu",),
+        ),
+    )
+)
+STATUS_SETTINGS = Settings(
+    general_tags=("biaya", "kantor", "status", "waktu"), status_tags=("status",)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "akta kematian bapak saya udah jadi?",
+        "kapan kia anak saya bisa dijemput",
+        "kia anak sy kapan bisa diambil",
+    ],
+)
+def test_progress_of_an_application_is_a_status_question_whatever_document(text):
+    # The document (and whose it is) says which application; the question is how far.
+    before = Matcher(STATUS, dataclasses.replace(STATUS_SETTINGS, status_frame=False))
+    assert before.match(text).candidates[0].entry.id != "status"
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+def test_a_supposition_is_no_status_question():
+    # "kalo ..." asks how it goes in general, not how far one's own application has come.
+    text = "kalo kia anak, kapan bisa diambil"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text).entry.id == "kia"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text[5:]).entry.id == "status"
+
+
+def test_an_entry_that_is_only_the_subject_is_no_rival_in_reach():
+    # The kia entry steps aside as the status question's subject: the status entry is the
+    # only one left in reach, so it is answered from sole_threshold.
+    text = "kia anak sy kapan bisa diambil"
+    ranked = {c.entry.id: c.score for c in Matcher(STATUS, STATUS_SETTINGS).rank(text)}
+    assert ranked["kia"] >= STATUS_SETTINGS.clarify_threshold
+    assert ranked["status"] < STATUS_SETTINGS.answer_threshold
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text).entry.id == "status"
+    strict = dataclasses.replace(STATUS_SETTINGS, sole_threshold=STATUS_SETTINGS.answer_threshold)
+    assert not isinstance(Matcher(STATUS, strict).match(text), Answer)
