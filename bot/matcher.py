@@ -48,6 +48,7 @@ class Settings:
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
+    situation_first: bool = True  # what befell the document (hilang) is never left out
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -562,9 +563,25 @@ class Matcher:
                 and c.score >= s.clarify_threshold
                 and money in c.evidence
             ][:1]
+        documents = self.lexicon.documents
+        # What befell the document (situation_words: hilang, rusak) is the citizen's case; a
+        # leading entry that does not explain it answers a step of handling that case at
+        # best ("ktp ilang, sidik jari lagi?"): the entry named by the situation, covering
+        # the document, is offered with it. A general entry's question (fees, time) holds
+        # for a document in any case: it is the question, the case its subject.
+        if s.situation_first and anchor.entry.id not in self._general:
+            befell = self.lexicon.situation_words - anchor.evidence
+            second += [
+                c
+                for c in askers
+                if c is not anchor
+                and c not in second
+                and not (polite and c.entry.id in courtesy)
+                and c.named & befell
+                and c.evidence & documents
+            ]
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
-        documents = self.lexicon.documents
         if anchor.evidence & documents:
             for c in ranked:
                 if c.score < s.clarify_threshold:

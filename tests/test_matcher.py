@@ -922,3 +922,37 @@ def test_an_entry_that_is_only_the_subject_is_no_rival_in_reach():
     assert Matcher(STATUS, STATUS_SETTINGS).match(text).entry.id == "status"
     strict = dataclasses.replace(STATUS_SETTINGS, sole_threshold=STATUS_SETTINGS.answer_threshold)
     assert not isinstance(Matcher(STATUS, strict).match(text), Answer)
+
+
+# "sidik jari" is a step of recording; "hilang" is what befell the card.
+SITUATION = Faq(
+    entries=(
+        entry(
+            "rekam",
+            "Apa syarat rekam KTP-el?",
+            "syarat rekam ktp",
+            "sidik jari dan foto ktp baru",
+            keywords=("rekam", "sidik jari"),
+        ),
+        entry(
+            "hilang",
+            "KTP-el saya hilang, bagaimana?",
+            "ktp ilang gimana",
+            "dompet kecopetan ktp ikut hilang",
+            keywords=("hilang",),
+        ),
+        entry("biaya", "Berapa biaya?", "bikin ktp bayar", keywords=("bayar",), tags=("biaya",)),
+    )
+)
+
+
+def test_what_befell_the_document_is_never_left_out():
+    # The card is lost; the recording step is asked within that case: offer both.
+    text = "ktp ilang apa perlu foto dan sidik jari ulang"
+    before = Matcher(SITUATION, Settings(situation_first=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "rekam"
+    result = Matcher(SITUATION).match(text)
+    assert isinstance(result, Clarify)
+    assert [c.entry.id for c in result.candidates] == ["rekam", "hilang"]
+    # The lost-card entry covers the KTP, not a lost kk: no case of its own there.
+    assert Matcher(SITUATION).match("kk ilang, perlu sidik jari ulang").entry.id == "rekam"
