@@ -49,6 +49,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
+    supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -227,6 +228,7 @@ class Matcher:
         self._general = frozenset(e.id for e in self.entries if general_tags & set(e.tags))
         status_tags = set(self.settings.status_tags)
         self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
+        self._status_ids = frozenset(self.entries[n].id for n in self._status)
         # Keywords that name a document with its kind ("akta kematian"): all their words
         # name the document, so "kematian" there is the subject, not a question.
         documents = self.lexicon.documents
@@ -603,6 +605,7 @@ class Matcher:
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, in_reach))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
+            and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
         # Two questions, each clearly about its own entry: answer both, first the surer.
@@ -681,6 +684,16 @@ class Matcher:
             return None
         words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
         return dict.fromkeys(self._status, words)
+
+    def _supposes(self, written: list[str]) -> bool:
+        """Return True if the message supposes (condition_words: kalau, jika).
+
+        "kalo ngajuin skrg kapan kelarnya" asks how things go in general, not how far the
+        citizen's own application has come: the status entry is offered, never answered.
+        """
+        return self.settings.supposition_guard and bool(
+            self.lexicon.condition_words.intersection(written)
+        )
 
     def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).

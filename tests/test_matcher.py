@@ -956,3 +956,13 @@ def test_what_befell_the_document_is_never_left_out():
     assert [c.entry.id for c in result.candidates] == ["rekam", "hilang"]
     # The lost-card entry covers the KTP, not a lost kk: no case of its own there.
     assert Matcher(SITUATION).match("kk ilang, perlu sidik jari ulang").entry.id == "rekam"
+
+
+def test_a_supposition_is_never_answered_with_the_status_entry():
+    # "kalo ..." asks how long things take in general, not how far one's own file is.
+    text = "kalo ngajuin kk sekarang, kapan bisa diambil"
+    unguarded = dataclasses.replace(STATUS_SETTINGS, supposition_guard=False)
+    assert Matcher(STATUS, unguarded).match(text).entry.id == "status"
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Clarify) and result.candidates[0].entry.id == "status"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text[5:]).entry.id == "status"
