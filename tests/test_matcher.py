@@ -966,3 +966,13 @@ def test_a_supposition_is_never_answered_with_the_status_entry():
     result = Matcher(STATUS, STATUS_SETTINGS).match(text)
     assert isinstance(result, Clarify) and result.candidates[0].entry.id == "status"
     assert Matcher(STATUS, STATUS_SETTINGS).match(text[5:]).entry.id == "status"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cairkan taspen almarhumah ibu gmn", "sktm utk rumah sakit gratis kah", "ppdb sd kapan"],
+)
+def test_services_of_other_agencies_in_the_shipped_lexicon_are_not_ours(shipped, text):
+    # Pension funds (taspen), letters of need (sktm), school admission (ppdb): not ours.
+    faq, settings, _ = shipped
+    assert not isinstance(Matcher(faq, settings).match(text), Answer)
