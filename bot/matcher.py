@@ -50,6 +50,7 @@ class Settings:
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
+    situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -858,6 +859,15 @@ class Matcher:
             s.foreign_guard
             and lex.other_topics.intersection(unknown)
             and not (best.evidence & lex.documents)
+        ):
+            return False
+        # An entry named only by what befell a document (hilang, rusak) is about a document
+        # only when the message names one it covers: "tv sama motor ilang" is not our case.
+        if (
+            s.situation_document
+            and best.named
+            and best.named <= lex.situation_words
+            and not best.evidence & lex.documents
         ):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.

@@ -976,3 +976,12 @@ def test_services_of_other_agencies_in_the_shipped_lexicon_are_not_ours(shipped,
     # Pension funds (taspen), letters of need (sktm), school admission (ppdb): not ours.
     faq, settings, _ = shipped
     assert not isinstance(Matcher(faq, settings).match(text), Answer)
+
+
+@pytest.mark.parametrize("text", ["dompet sama hp kecopetan di pasar", "dompet ikut hilang"])
+def test_what_befell_no_document_of_ours_is_not_our_case(text):
+    # Lost, but what? The lost-card entry is named only by "hilang": it needs the card.
+    before = Matcher(SITUATION, Settings(situation_document=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "hilang"
+    assert not isinstance(Matcher(SITUATION).match(text), Answer)
+    assert Matcher(SITUATION).match(text.replace("dompet", "ktp")).entry.id == "hilang"
