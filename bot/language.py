@@ -96,6 +96,8 @@ class Lexicon:
         self.condition_words: frozenset[str] = frozenset()
         # Words saying whose (saya, dia), in normal form: "ktp anak saya" is my child's KTP.
         self.owner_words: frozenset[str] = frozenset()
+        # Words naming a paper in general (kartu, surat, dokumen); stems.
+        self.paper_words: frozenset[str] = frozenset()
         # Words saying what befell a document (hilang, rusak); stems.
         self.situation_words: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
@@ -181,6 +183,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
     lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
     lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)
+    lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon

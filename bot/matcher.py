@@ -51,6 +51,7 @@ class Settings:
     situation_first: bool = True  # what befell the document (hilang) is never left out
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
+    document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -230,6 +231,13 @@ class Matcher:
         status_tags = set(self.settings.status_tags)
         self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
         self._status_ids = frozenset(self.entries[n].id for n in self._status)
+        # Entries about a document (their phrasings name one) that are not general, with
+        # keywords saying what they are about.
+        self._document_entries = frozenset(
+            e.id
+            for e, bag in zip(self.entries, self._bags, strict=True)
+            if bag & self.lexicon.documents and e.id not in self._general and e.keywords
+        )
         # Keywords that name a document with its kind ("akta kematian"): all their words
         # name the document, so "kematian" there is the subject, not a question.
         documents = self.lexicon.documents
@@ -605,7 +613,7 @@ class Matcher:
             chosen is not None
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, in_reach))
             and not second
-            and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
+            and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
@@ -627,8 +635,8 @@ class Matcher:
         if (
             s.answer_both
             and pair is not None
-            and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
-            and self._answerable(pair, unknown, courtesy, s.clarify_threshold)
+            and self._answerable(anchor, unknown, written, courtesy, s.answer_threshold)
+            and self._answerable(pair, unknown, written, courtesy, s.clarify_threshold)
             and pair.named
             and len(self._content(anchor)) >= len(self._content(pair))
             and (
@@ -825,17 +833,19 @@ class Matcher:
         words)."""
         return candidate.evidence - self.lexicon.neutral - self.lexicon.question_words
 
-    def _answerable(self, candidate: Candidate, unknown: list[str], courtesy, floor) -> bool:
+    def _answerable(
+        self, candidate: Candidate, unknown: list[str], written: list[str], courtesy, floor
+    ) -> bool:
         """Return True if the candidate could be answered: a plain answer entry, scoring
         at least `floor`, and about the message (see _grounded)."""
         return (
             candidate.entry.action == "answer"
             and candidate.entry.id not in courtesy
             and candidate.score >= floor
-            and self._grounded(candidate, unknown)
+            and self._grounded(candidate, unknown, written)
         )
 
-    def _grounded(self, best: Candidate, unknown: list[str]) -> bool:
+    def _grounded(self, best: Candidate, unknown: list[str], written: list[str]) -> bool:
         """Return True if the message is about the best entry at all, not only near it.
 
         One explained word does not carry words the FAQ does not know ("harga" in a
@@ -868,6 +878,19 @@ class Matcher:
             and best.named
             and best.named <= lex.situation_words
             and not best.evidence & lex.documents
+        ):
+            return False
+        # A document's entry (not general, its phrasings name a document, it has keywords)
+        # answers a message about some document: one naming its keyword, one of our
+        # documents or a paper in general (paper_words: kartu, surat). "daftar sekolah sd
+        # kapan dibuka" names none: the school is the topic, the KIA at most one of its
+        # papers, through the entry's phrasings.
+        if (
+            s.document_guard
+            and best.entry.id in self._document_entries
+            and not best.named - self._no_subject
+            and not best.evidence & lex.documents
+            and not lex.paper_words.intersection(self._stem(w) for w in written)
         ):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.

@@ -390,8 +390,9 @@ def test_another_agencys_service_without_our_document_is_not_answered(text):
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
-    # (with unknown words like tidur the lone-word and unknown-word guards stop it too)
-    off = Settings(topic_guard=False, lone_word_guard=False, unknown_guard=0)
+    # (with unknown words like tidur the lone-word and unknown-word guards stop it too, and
+    # the document guard: this status entry is not general and no document is named)
+    off = Settings(topic_guard=False, lone_word_guard=False, unknown_guard=0, document_guard=False)
     assert isinstance(Matcher(GROUNDING, off).match(text), Answer)
     assert not isinstance(Matcher(GROUNDING).match(text), Answer)
     result = Matcher(GROUNDING).match("kk sy udh jadi blm")
@@ -985,3 +986,26 @@ def test_what_befell_no_document_of_ours_is_not_our_case(text):
     assert isinstance(before, Answer) and before.entry.id == "hilang"
     assert not isinstance(Matcher(SITUATION).match(text), Answer)
     assert Matcher(SITUATION).match(text.replace("dompet", "ktp")).entry.id == "hilang"
+
+
+# The KIA is needed to enrol at school: the entry's phrasings say "daftar sekolah".
+ENROL = Faq(
+    entries=(
+        *GENERAL.entries[:3],
+        entry(
+            "kia", "Membuat KIA?", "kia untuk daftar sekolah", "syarat kia bayi", keywords=("kia",)
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["daftar sekolah kapan dibuka", "mau daftar sekolah anak"])
+def test_a_documents_entry_needs_a_document_in_the_message(text):
+    # School enrolment is the topic; the KIA is at most one of its papers.
+    settings = Settings(general_tags=("biaya", "kantor"))
+    unguarded = dataclasses.replace(settings, document_guard=False)
+    assert Matcher(ENROL, unguarded).match(text).entry.id == "kia"
+    assert not isinstance(Matcher(ENROL, settings).match(text), Answer)
+    # Naming the document, or a card in general, is about a document.
+    for named in ("daftar sekolah pakai kia", "kartu buat daftar sekolah"):
+        assert Matcher(ENROL, settings).match(named).entry.id == "kia"
