@@ -92,6 +92,7 @@ class Lexicon:
         # the words of a supposition (kalau, jika; normal form) that make it none.
         self.progress_words: frozenset[str] = frozenset()
         self.done_words: frozenset[str] = frozenset()
+        self.asking_words: frozenset[str] = frozenset()
         self.person_words: frozenset[str] = frozenset()
         self.condition_words: frozenset[str] = frozenset()
         # Words saying whose (saya, dia), in normal form: "ktp anak saya" is my child's KTP.
@@ -180,6 +181,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
     lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
     lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
+    lexicon.asking_words = _word_set(folder / "asking_words.txt", lexicon)
     lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
     lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
     lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)

@@ -231,6 +231,7 @@ class Matcher:
         status_tags = set(self.settings.status_tags)
         self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
         self._status_ids = frozenset(self.entries[n].id for n in self._status)
+        self._frame_words = self.lexicon.done_words | self.lexicon.progress_words
         # Entries about a document (their phrasings name one) that are not general, with
         # keywords saying what they are about.
         self._document_entries = frozenset(
@@ -477,6 +478,9 @@ class Matcher:
             for keyword in longer:
                 if keyword <= known.keys():
                     named |= keyword
+            # A status question's own words name the status entry (see _status_words).
+            if widen is not None and entry in widen:
+                named |= widen[entry] & self._frame_words & known.keys()
             found = Candidate(self.entries[entry], rounded[entry], reason, evidence[entry], named)
             ranked.append(found)
         return ranked, unknown
@@ -663,23 +667,27 @@ class Matcher:
         """Return, for a status question, the words the status entries explain beyond
         their own: the message's documents, their kinds and whose they are; else None.
 
-        A status question asks whether or when (done_words: sudah, belum, kapan) an
-        application already made has come along (progress_words: jadi, diambil, kabar),
-        the two next to each other but for glue words and documents ("akta kematian bapak
-        sy udh jadi", "kapan ktp sy bisa diambil", "kelar blm"), and supposes nothing
-        (condition_words: "kalo ngajuin skrg kapan jadinya" asks how long, in general).
-        The status entry answers it for any document of anyone: it explains the document
-        ("kia", "akta kematian") and its owner ("anak", "bapak") as the document's own
-        entry does, which then says nothing more.
+        A status question asks whether (done_words: sudah, belum) or when or whether at all
+        (asking_words: kapan, "ga") an application already made has come along
+        (progress_words: jadi, diambil, kabar), the two next to each other but for glue
+        words, documents and person words ("akta kematian bapak sy udh jadi", "kapan ktp sy
+        bisa diambil", "kelar blm"), and supposes nothing (condition_words: "kalo ngajuin
+        skrg kapan jadinya" asks how long, in general). The status entry answers it for any
+        document of anyone: it explains the document ("kia", "akta kematian") and its owner
+        ("anak", "bapak") as the document's own entry does, which then says nothing more.
+        With a done word the application exists: the frame's words also name the status
+        entry, as its keyword would ("ikd saya belum jadi"); "kapan jadinya" may ask how
+        long things take in general, so it only widens.
         """
         lex = self.lexicon
         if not self._status or lex.condition_words.intersection(written):
             return None
         stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
         between = self._no_subject | lex.documents | lex.person_words
-        asked = False
+        asking = lex.done_words | lex.asking_words
+        frame: set[str] = set()
         for at, word in enumerate(stems):
-            if word not in lex.done_words:
+            if word not in asking:
                 continue
             for step in (-1, 1):
                 near = at + step
@@ -688,10 +696,13 @@ class Matcher:
                         break
                     near += step
                 if 0 <= near < len(stems) and stems[near] in lex.progress_words:
-                    asked = True
-        if not asked:
+                    frame.add(word)
+                    frame.add(stems[near])
+        if not frame:
             return None
         words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+        if frame & lex.done_words:
+            words |= frame
         return dict.fromkeys(self._status, words)
 
     def _supposes(self, written: list[str]) -> bool:

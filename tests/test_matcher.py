@@ -896,12 +896,15 @@ STATUS_SETTINGS = Settings(
         "akta kematian bapak saya udah jadi?",
         "kapan kia anak saya bisa dijemput",
         "kia anak sy kapan bisa diambil",
+        "kia anak saya belum jadi",  # a done word names the status question
+        "kia anak sy blm ada kabar",
     ],
 )
 def test_progress_of_an_application_is_a_status_question_whatever_document(text):
     # The document (and whose it is) says which application; the question is how far.
     before = Matcher(STATUS, dataclasses.replace(STATUS_SETTINGS, status_frame=False))
-    assert before.match(text).candidates[0].entry.id != "status"
+    unframed = before.match(text)
+    assert not (isinstance(unframed, Answer) and unframed.entry.id == "status")
     result = Matcher(STATUS, STATUS_SETTINGS).match(text)
     assert isinstance(result, Answer) and result.entry.id == "status"
 
