@@ -562,6 +562,7 @@ class Matcher:
             and not (polite and c.entry.id in courtesy)
             and not self._only_held(anchor, c, held)
             and s.two_topics
+            and not (widen is not None and anchor.entry.id in self._status_ids)
             and anchor.named
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue

@@ -1012,3 +1012,14 @@ def test_a_documents_entry_needs_a_document_in_the_message(text):
     # Naming the document, or a card in general, is about a document.
     for named in ("daftar sekolah pakai kia", "kartu buat daftar sekolah"):
         assert Matcher(ENROL, settings).match(named).entry.id == "kia"
+
+
+def test_the_kind_of_application_in_a_status_question_is_no_second_question():
+    # "pindah" says which application is meant; the question is how far it has come.
+    pindah = entry("pindah", "Mengurus pindah?", "pindah domisili", "pengajuan pindah")
+    faq = Faq(entries=(*STATUS.entries, dataclasses.replace(pindah, keywords=("pindah",))))
+    text = "pengajuan pindah saya udah jadi blm"
+    unframed = dataclasses.replace(STATUS_SETTINGS, status_frame=False)
+    assert isinstance(Matcher(faq, unframed).match(text), Clarify)
+    result = Matcher(faq, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
