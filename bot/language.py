@@ -97,6 +97,10 @@ class Lexicon:
         self.condition_words: frozenset[str] = frozenset()
         # Words saying whose (saya, dia), in normal form: "ktp anak saya" is my child's KTP.
         self.owner_words: frozenset[str] = frozenset()
+        # Civil events (lahir, meninggal) and foreign countries (malaysia): an event
+        # abroad is recorded by the mission there first; stems.
+        self.event_words: frozenset[str] = frozenset()
+        self.abroad_words: frozenset[str] = frozenset()
         # Words naming a paper in general (kartu, surat, dokumen); stems.
         self.paper_words: frozenset[str] = frozenset()
         # Words saying what befell a document (hilang, rusak); stems.
@@ -186,6 +190,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
     lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)
     lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
+    lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
+    lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon

@@ -52,6 +52,7 @@ class Settings:
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
+    abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -706,6 +707,24 @@ class Matcher:
             words |= frame
         return dict.fromkeys(self._status, words)
 
+    def _abroad(self, written: list[str]) -> bool:
+        """Return True if a civil event (event_words: lahir, meninggal) is next to a foreign
+        country (abroad_words), only glue words between: "lahir di malaysia"."""
+        lex = self.lexicon
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        if not lex.abroad_words.intersection(stems):
+            return False
+        for at, word in enumerate(stems):
+            if word not in lex.event_words:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] in self._no_subject:
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.abroad_words:
+                    return True
+        return False
+
     def _supposes(self, written: list[str]) -> bool:
         """Return True if the message supposes (condition_words: kalau, jika).
 
@@ -904,6 +923,10 @@ class Matcher:
             and not best.evidence & lex.documents
             and not lex.paper_words.intersection(self._stem(w) for w in written)
         ):
+            return False
+        # A civil event abroad ("anak lahir di malaysia") is first recorded by the mission
+        # there: the procedure at home is not its answer.
+        if s.abroad_guard and self._abroad(written):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.
         return not (s.topic_guard and not best.named and not topic)

@@ -1023,3 +1023,22 @@ def test_the_kind_of_application_in_a_status_question_is_no_second_question():
     assert isinstance(Matcher(faq, unframed).match(text), Clarify)
     result = Matcher(faq, STATUS_SETTINGS).match(text)
     assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+@pytest.mark.parametrize(
+    "text", ["akta kelahiran anak yg lahir di jepang", "akte lahir, lahirnya di korea"]
+)
+def test_a_civil_event_abroad_is_not_answered_with_the_procedure_at_home(text):
+    lahir = entry(
+        "akta-lahir",
+        "Apa syarat akta kelahiran?",
+        "syarat bikin akta kelahiran",
+        "akte lahir anak",
+        keywords=("akta kelahiran", "akta lahir"),
+    )
+    faq = Faq(entries=(*GROUNDING.entries, lahir))
+    assert Matcher(faq, Settings(abroad_guard=False)).match(text).entry.id == "akta-lahir"
+    assert not isinstance(Matcher(faq).match(text), Answer)
+    # Where someone once worked is no event abroad.
+    worked = "dulu kerja di jepang, sekarang mau bikin akta kelahiran anak"
+    assert Matcher(faq).match(worked).entry.id == "akta-lahir"
