@@ -87,6 +87,24 @@ class Lexicon:
         self.joining_words: frozenset[str] = frozenset()
         # Words that make a document next to them one to bring or held (bawa, ada); stems.
         self.holding_words: frozenset[str] = frozenset()
+        # A status question's words (stems): how far an application has come (jadi,
+        # diambil), whether or when (sudah, belum, kapan), whose it is (anak, bapak); and
+        # the words of a supposition (kalau, jika; normal form) that make it none.
+        self.progress_words: frozenset[str] = frozenset()
+        self.done_words: frozenset[str] = frozenset()
+        self.asking_words: frozenset[str] = frozenset()
+        self.person_words: frozenset[str] = frozenset()
+        self.condition_words: frozenset[str] = frozenset()
+        # Words saying whose (saya, dia), in normal form: "ktp anak saya" is my child's KTP.
+        self.owner_words: frozenset[str] = frozenset()
+        # Civil events (lahir, meninggal) and foreign countries (malaysia): an event
+        # abroad is recorded by the mission there first; stems.
+        self.event_words: frozenset[str] = frozenset()
+        self.abroad_words: frozenset[str] = frozenset()
+        # Words naming a paper in general (kartu, surat, dokumen); stems.
+        self.paper_words: frozenset[str] = frozenset()
+        # Words saying what befell a document (hilang, rusak); stems.
+        self.situation_words: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -165,6 +183,16 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
+    lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
+    lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
+    lexicon.asking_words = _word_set(folder / "asking_words.txt", lexicon)
+    lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
+    lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
+    lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)
+    lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
+    lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
+    lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)
+    lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon
 
@@ -376,7 +404,7 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
             continue
         for size in range(min(lexicon.max_phrase, len(found) - i), 1, -1):
             value = lexicon.phrases.get(tuple(found[i : i + size]))
-            if value is not None:
+            if value is not None and not _owned(found, i, size, lexicon):
                 out.extend(value)
                 i += size
                 break
@@ -384,6 +412,18 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
             out.append(found[i])
             i += 1
     return out
+
+
+def _owned(found: list[str], at: int, size: int, lexicon: Lexicon) -> bool:
+    """Return True if the phrase at `at` is a document and a person word followed by a
+    word saying whose ("ktp anak saya": my child's KTP, not the children's card)."""
+    return (
+        size == 2
+        and at + size < len(found)
+        and found[at + size] in lexicon.owner_words
+        and found[at] in lexicon.documents
+        and found[at + 1] in lexicon.person_words
+    )
 
 
 def stem(word: str, lexicon: Lexicon | None = None) -> str:

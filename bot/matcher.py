@@ -46,6 +46,13 @@ class Settings:
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
+    status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
+    status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
+    situation_first: bool = True  # what befell the document (hilang) is never left out
+    supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
+    situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
+    document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
+    abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -222,6 +229,17 @@ class Matcher:
         # Entries answering one kind of question for every document (fees, time, status).
         general_tags = set(self.settings.general_tags)
         self._general = frozenset(e.id for e in self.entries if general_tags & set(e.tags))
+        status_tags = set(self.settings.status_tags)
+        self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
+        self._status_ids = frozenset(self.entries[n].id for n in self._status)
+        self._frame_words = self.lexicon.done_words | self.lexicon.progress_words
+        # Entries about a document (their phrasings name one) that are not general, with
+        # keywords saying what they are about.
+        self._document_entries = frozenset(
+            e.id
+            for e, bag in zip(self.entries, self._bags, strict=True)
+            if bag & self.lexicon.documents and e.id not in self._general and e.keywords
+        )
         # Keywords that name a document with its kind ("akta kematian"): all their words
         # name the document, so "kematian" there is the subject, not a question.
         documents = self.lexicon.documents
@@ -362,15 +380,22 @@ class Matcher:
         With `limit` (0 or more), return only the first `limit`: the same as slicing, but
         reasons are built for those entries only.
         """
-        return self._rank(language.words(text, self.lexicon, merge=False), limit)[0]
+        written = language.words(text, self.lexicon, merge=False)
+        widen = self._status_words(written) if self.settings.status_frame else None
+        return self._rank(written, limit, widen=widen)[0]
 
     def _rank(
-        self, written: list[str], limit: int | None = None, keep: float | None = None
+        self,
+        written: list[str],
+        limit: int | None = None,
+        keep: float | None = None,
+        widen: dict[int, frozenset[str]] | None = None,
     ) -> tuple[list[Candidate], list[str]]:
         """Return the ranked candidates and the message's unknown (non-neutral) words.
 
         With `limit`, only the first `limit` candidates and any further ones scoring at
-        least `keep`: the same as a slice of the full ranking.
+        least `keep`: the same as a slice of the full ranking. `widen` gives entries words
+        they explain in this message beyond their own (see _status_frame).
         """
         read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
@@ -399,6 +424,7 @@ class Matcher:
         recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
         phrasings, bags = self._phrasings, self._bags
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
+        bag0: frozenset[str] = frozenset()
         bag_matched: dict[int, float] = {}
         evidence: dict[int, frozenset[str]] = {}
         # The hot loop of a large FAQ: keep it to set operations and sums in C.
@@ -411,7 +437,8 @@ class Matcher:
                 continue
             matched = sum(map(weight_of, shared))
             if entry not in bag_matched:
-                evidence[entry] = bags[entry].intersection(query)
+                bag = bags[entry] if widen is None else bags[entry] | widen.get(entry, bag0)
+                evidence[entry] = bag.intersection(query)
                 bag_matched[entry] = sum(map(weight_of, evidence[entry]))
             recall = matched / phrasing.scale
             # Words found only in the entry's other variants count for part.
@@ -452,6 +479,9 @@ class Matcher:
             for keyword in longer:
                 if keyword <= known.keys():
                     named |= keyword
+            # A status question's own words name the status entry (see _status_words).
+            if widen is not None and entry in widen:
+                named |= widen[entry] & self._frame_words & known.keys()
             found = Candidate(self.entries[entry], rounded[entry], reason, evidence[entry], named)
             ranked.append(found)
         return ranked, unknown
@@ -478,7 +508,8 @@ class Matcher:
         limit = s.max_candidates if s.max_candidates > 0 else None
         # The message's words, read once for the ranking and the decision's own checks.
         written = language.words(text, self.lexicon, merge=False)
-        ranked, unknown = self._rank(written, limit, s.clarify_threshold)
+        widen = self._status_words(written) if s.status_frame else None
+        ranked, unknown = self._rank(written, limit, s.clarify_threshold, widen=widen)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
@@ -532,6 +563,7 @@ class Matcher:
             and not (polite and c.entry.id in courtesy)
             and not self._only_held(anchor, c, held)
             and s.two_topics
+            and not (widen is not None and anchor.entry.id in self._status_ids)
             and anchor.named
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
@@ -548,9 +580,25 @@ class Matcher:
                 and c.score >= s.clarify_threshold
                 and money in c.evidence
             ][:1]
+        documents = self.lexicon.documents
+        # What befell the document (situation_words: hilang, rusak) is the citizen's case; a
+        # leading entry that does not explain it answers a step of handling that case at
+        # best ("ktp ilang, sidik jari lagi?"): the entry named by the situation, covering
+        # the document, is offered with it. A general entry's question (fees, time) holds
+        # for a document in any case: it is the question, the case its subject.
+        if s.situation_first and anchor.entry.id not in self._general:
+            befell = self.lexicon.situation_words - anchor.evidence
+            second += [
+                c
+                for c in askers
+                if c is not anchor
+                and c not in second
+                and not (polite and c.entry.id in courtesy)
+                and c.named & befell
+                and c.evidence & documents
+            ]
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
-        documents = self.lexicon.documents
         if anchor.evidence & documents:
             for c in ranked:
                 if c.score < s.clarify_threshold:
@@ -565,11 +613,14 @@ class Matcher:
                 ):
                     second.append(c)
                     break
+        # An entry that stepped aside as the subject is no rival in reach.
+        in_reach = [c for c in ranked if c not in subjects]
         if (
             chosen is not None
-            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, ranked))
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, in_reach))
             and not second
-            and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
+            and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
+            and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
         # Two questions, each clearly about its own entry: answer both, first the surer.
@@ -590,8 +641,8 @@ class Matcher:
         if (
             s.answer_both
             and pair is not None
-            and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
-            and self._answerable(pair, unknown, courtesy, s.clarify_threshold)
+            and self._answerable(anchor, unknown, written, courtesy, s.answer_threshold)
+            and self._answerable(pair, unknown, written, courtesy, s.clarify_threshold)
             and pair.named
             and len(self._content(anchor)) >= len(self._content(pair))
             and (
@@ -613,6 +664,76 @@ class Matcher:
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+
+    def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
+        """Return, for a status question, the words the status entries explain beyond
+        their own: the message's documents, their kinds and whose they are; else None.
+
+        A status question asks whether (done_words: sudah, belum) or when or whether at all
+        (asking_words: kapan, "ga") an application already made has come along
+        (progress_words: jadi, diambil, kabar), the two next to each other but for glue
+        words, documents and person words ("akta kematian bapak sy udh jadi", "kapan ktp sy
+        bisa diambil", "kelar blm"), and supposes nothing (condition_words: "kalo ngajuin
+        skrg kapan jadinya" asks how long, in general). The status entry answers it for any
+        document of anyone: it explains the document ("kia", "akta kematian") and its owner
+        ("anak", "bapak") as the document's own entry does, which then says nothing more.
+        With a done word the application exists: the frame's words also name the status
+        entry, as its keyword would ("ikd saya belum jadi"); "kapan jadinya" may ask how
+        long things take in general, so it only widens.
+        """
+        lex = self.lexicon
+        if not self._status or lex.condition_words.intersection(written):
+            return None
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        between = self._no_subject | lex.documents | lex.person_words
+        asking = lex.done_words | lex.asking_words
+        frame: set[str] = set()
+        for at, word in enumerate(stems):
+            if word not in asking:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] not in lex.progress_words:
+                    if stems[near] not in between:
+                        break
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.progress_words:
+                    frame.add(word)
+                    frame.add(stems[near])
+        if not frame:
+            return None
+        words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+        if frame & lex.done_words:
+            words |= frame
+        return dict.fromkeys(self._status, words)
+
+    def _abroad(self, written: list[str]) -> bool:
+        """Return True if a civil event (event_words: lahir, meninggal) is next to a foreign
+        country (abroad_words), only glue words between: "lahir di malaysia"."""
+        lex = self.lexicon
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        if not lex.abroad_words.intersection(stems):
+            return False
+        for at, word in enumerate(stems):
+            if word not in lex.event_words:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] in self._no_subject:
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.abroad_words:
+                    return True
+        return False
+
+    def _supposes(self, written: list[str]) -> bool:
+        """Return True if the message supposes (condition_words: kalau, jika).
+
+        "kalo ngajuin skrg kapan kelarnya" asks how things go in general, not how far the
+        citizen's own application has come: the status entry is offered, never answered.
+        """
+        return self.settings.supposition_guard and bool(
+            self.lexicon.condition_words.intersection(written)
+        )
 
     def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
@@ -743,17 +864,19 @@ class Matcher:
         words)."""
         return candidate.evidence - self.lexicon.neutral - self.lexicon.question_words
 
-    def _answerable(self, candidate: Candidate, unknown: list[str], courtesy, floor) -> bool:
+    def _answerable(
+        self, candidate: Candidate, unknown: list[str], written: list[str], courtesy, floor
+    ) -> bool:
         """Return True if the candidate could be answered: a plain answer entry, scoring
         at least `floor`, and about the message (see _grounded)."""
         return (
             candidate.entry.action == "answer"
             and candidate.entry.id not in courtesy
             and candidate.score >= floor
-            and self._grounded(candidate, unknown)
+            and self._grounded(candidate, unknown, written)
         )
 
-    def _grounded(self, best: Candidate, unknown: list[str]) -> bool:
+    def _grounded(self, best: Candidate, unknown: list[str], written: list[str]) -> bool:
         """Return True if the message is about the best entry at all, not only near it.
 
         One explained word does not carry words the FAQ does not know ("harga" in a
@@ -778,6 +901,32 @@ class Matcher:
             and lex.other_topics.intersection(unknown)
             and not (best.evidence & lex.documents)
         ):
+            return False
+        # An entry named only by what befell a document (hilang, rusak) is about a document
+        # only when the message names one it covers: "tv sama motor ilang" is not our case.
+        if (
+            s.situation_document
+            and best.named
+            and best.named <= lex.situation_words
+            and not best.evidence & lex.documents
+        ):
+            return False
+        # A document's entry (not general, its phrasings name a document, it has keywords)
+        # answers a message about some document: one naming its keyword, one of our
+        # documents or a paper in general (paper_words: kartu, surat). "daftar sekolah sd
+        # kapan dibuka" names none: the school is the topic, the KIA at most one of its
+        # papers, through the entry's phrasings.
+        if (
+            s.document_guard
+            and best.entry.id in self._document_entries
+            and not best.named - self._no_subject
+            and not best.evidence & lex.documents
+            and not lex.paper_words.intersection(self._stem(w) for w in written)
+        ):
+            return False
+        # A civil event abroad ("anak lahir di malaysia") is first recorded by the mission
+        # there: the procedure at home is not its answer.
+        if s.abroad_guard and self._abroad(written):
             return False
         # Question words alone (sudah ... belum) say what is asked, not what about.
         return not (s.topic_guard and not best.named and not topic)

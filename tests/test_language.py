@@ -264,3 +264,30 @@ def test_question_words_are_data_in_normal_form(tmp_path):
     assert {"berapa", "kapan", "sudah", "belum"} <= shipped
     # Words that say what a message is about never belong there.
     assert not {"ktp", "hilang", "rusak", "biaya", "pindah"} & shipped
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("ktp anak gw", ["ktp", "anak", "saya"]),  # my child's KTP
+        ("ktp anak kami ilang", ["ktp", "anak", "kami", "hilang"]),
+        ("ktp anak", ["kia"]),  # the children's card
+        ("ktp anak syaratnya", ["kia", "syarat"]),
+        ("kartu anak saya", ["kia", "saya"]),  # not a document and a person: the card
+    ],
+)
+def test_a_document_a_person_and_whose_is_the_persons_document(written, normal):
+    assert [language.stem(w) for w in language.words(written)] == normal
+
+
+def test_owner_words_are_data(tmp_path):
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "domain.tsv").write_text("ktp\tktp\nktp bocah\tkia\n", encoding="utf-8")
+    (folder / "documents.txt").write_text("ktp\nkia\n", encoding="utf-8")
+    (folder / "person_words.txt").write_text("bocah\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    assert language.words("ktp bocah awak", lexicon) == ["kia", "awak"]
+    (folder / "owner_words.txt").write_text("awak\n", encoding="utf-8")
+    lexicon = language.load_lexicon(folder, stemmer=False)
+    assert language.words("ktp bocah awak", lexicon) == ["ktp", "bocah", "awak"]

@@ -390,8 +390,9 @@ def test_another_agencys_service_without_our_document_is_not_answered(text):
 @pytest.mark.parametrize("text", ["udah tidur belum", "dah mandi belum"])
 def test_question_words_alone_are_not_a_topic(text):
     # sudah ... belum is how the status question is asked, but says nothing of a document.
-    # (with unknown words like tidur the lone-word and unknown-word guards stop it too)
-    off = Settings(topic_guard=False, lone_word_guard=False, unknown_guard=0)
+    # (with unknown words like tidur the lone-word and unknown-word guards stop it too, and
+    # the document guard: this status entry is not general and no document is named)
+    off = Settings(topic_guard=False, lone_word_guard=False, unknown_guard=0, document_guard=False)
     assert isinstance(Matcher(GROUNDING, off).match(text), Answer)
     assert not isinstance(Matcher(GROUNDING).match(text), Answer)
     result = Matcher(GROUNDING).match("kk sy udh jadi blm")
@@ -715,7 +716,11 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     index = Matcher(faq, settings)
     quick = [index.match(t) for t in texts]
     full_rank = Matcher._rank
-    monkeypatch.setattr(Matcher, "_rank", lambda self, written, *_: full_rank(self, written))
+
+    def full(self, written, *_, widen=None):
+        return full_rank(self, written, widen=widen)
+
+    monkeypatch.setattr(Matcher, "_rank", full)
     assert [index.match(t) for t in texts] == quick
 
 
@@ -847,3 +852,193 @@ def test_many_unknown_words_against_few_topic_words_are_not_answered():
     assert Matcher(FAQ).match("syarat ktp pemula untuk lamaran kerja").entry.id == "ektp-rekam"
     # Numbers and lone letters name no subject: they are never unknown words.
     assert Matcher(FAQ).match("syarat ktp pemula 2 15 30 a b").entry.id == "ektp-rekam"
+
+
+# A status entry and two documents' entries; the status entry answers for any document.
+STATUS = Faq(
+    entries=(
+        *GENERAL.entries[:3],
+        entry("kia", "Membuat KIA?", "bikin kia", "kia untuk anak bayi", keywords=("kia",)),
+        entry(
+            "status",
+            "Apakah dokumen saya sudah jadi?",
+            "ktp saya sudah jadi belum",
+            "kapan kk saya bisa diambil",
+            "berkas belum ada kabar",
+            keywords=("sudah jadi", "diambil"),
+            tags=("status",),
+        ),
+        entry(
+            "akta-kematian",
+            "Bagaimana membuat akta kematian?",
+            "buat akta kematian",
+            "lapor bapak meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+        entry(
+            "waktu",
+            "Berapa lama dokumen jadi?",
+            "berapa hari ktp jadi",
+            "bisa selesai sehari",
+            keywords=("lama",),
+            tags=("waktu",),
+        ),
+    )
+)
+STATUS_SETTINGS = Settings(
+    general_tags=("biaya", "kantor", "status", "waktu"), status_tags=("status",)
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "akta kematian bapak saya udah jadi?",
+        "kapan kia anak saya bisa dijemput",
+        "kia anak sy kapan bisa diambil",
+        "kia anak saya belum jadi",  # a done word names the status question
+        "kia anak sy blm ada kabar",
+    ],
+)
+def test_progress_of_an_application_is_a_status_question_whatever_document(text):
+    # The document (and whose it is) says which application; the question is how far.
+    before = Matcher(STATUS, dataclasses.replace(STATUS_SETTINGS, status_frame=False))
+    unframed = before.match(text)
+    assert not (isinstance(unframed, Answer) and unframed.entry.id == "status")
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+def test_a_supposition_is_no_status_question():
+    # "kalo ..." asks how it goes in general, not how far one's own application has come.
+    text = "kalo kia anak, kapan bisa diambil"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text).entry.id == "kia"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text[5:]).entry.id == "status"
+
+
+def test_an_entry_that_is_only_the_subject_is_no_rival_in_reach():
+    # The kia entry steps aside as the status question's subject: the status entry is the
+    # only one left in reach, so it is answered from sole_threshold.
+    text = "kia anak sy kapan bisa diambil"
+    ranked = {c.entry.id: c.score for c in Matcher(STATUS, STATUS_SETTINGS).rank(text)}
+    assert ranked["kia"] >= STATUS_SETTINGS.clarify_threshold
+    assert ranked["status"] < STATUS_SETTINGS.answer_threshold
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text).entry.id == "status"
+    strict = dataclasses.replace(STATUS_SETTINGS, sole_threshold=STATUS_SETTINGS.answer_threshold)
+    assert not isinstance(Matcher(STATUS, strict).match(text), Answer)
+
+
+# "sidik jari" is a step of recording; "hilang" is what befell the card.
+SITUATION = Faq(
+    entries=(
+        entry(
+            "rekam",
+            "Apa syarat rekam KTP-el?",
+            "syarat rekam ktp",
+            "sidik jari dan foto ktp baru",
+            keywords=("rekam", "sidik jari"),
+        ),
+        entry(
+            "hilang",
+            "KTP-el saya hilang, bagaimana?",
+            "ktp ilang gimana",
+            "dompet kecopetan ktp ikut hilang",
+            keywords=("hilang",),
+        ),
+        entry("biaya", "Berapa biaya?", "bikin ktp bayar", keywords=("bayar",), tags=("biaya",)),
+    )
+)
+
+
+def test_what_befell_the_document_is_never_left_out():
+    # The card is lost; the recording step is asked within that case: offer both.
+    text = "ktp ilang apa perlu foto dan sidik jari ulang"
+    before = Matcher(SITUATION, Settings(situation_first=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "rekam"
+    result = Matcher(SITUATION).match(text)
+    assert isinstance(result, Clarify)
+    assert [c.entry.id for c in result.candidates] == ["rekam", "hilang"]
+    # The lost-card entry covers the KTP, not a lost kk: no case of its own there.
+    assert Matcher(SITUATION).match("kk ilang, perlu sidik jari ulang").entry.id == "rekam"
+
+
+def test_a_supposition_is_never_answered_with_the_status_entry():
+    # "kalo ..." asks how long things take in general, not how far one's own file is.
+    text = "kalo ngajuin kk sekarang, kapan bisa diambil"
+    unguarded = dataclasses.replace(STATUS_SETTINGS, supposition_guard=False)
+    assert Matcher(STATUS, unguarded).match(text).entry.id == "status"
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Clarify) and result.candidates[0].entry.id == "status"
+    assert Matcher(STATUS, STATUS_SETTINGS).match(text[5:]).entry.id == "status"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cairkan taspen almarhumah ibu gmn", "sktm utk rumah sakit gratis kah", "ppdb sd kapan"],
+)
+def test_services_of_other_agencies_in_the_shipped_lexicon_are_not_ours(shipped, text):
+    # Pension funds (taspen), letters of need (sktm), school admission (ppdb): not ours.
+    faq, settings, _ = shipped
+    assert not isinstance(Matcher(faq, settings).match(text), Answer)
+
+
+@pytest.mark.parametrize("text", ["dompet sama hp kecopetan di pasar", "dompet ikut hilang"])
+def test_what_befell_no_document_of_ours_is_not_our_case(text):
+    # Lost, but what? The lost-card entry is named only by "hilang": it needs the card.
+    before = Matcher(SITUATION, Settings(situation_document=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "hilang"
+    assert not isinstance(Matcher(SITUATION).match(text), Answer)
+    assert Matcher(SITUATION).match(text.replace("dompet", "ktp")).entry.id == "hilang"
+
+
+# The KIA is needed to enrol at school: the entry's phrasings say "daftar sekolah".
+ENROL = Faq(
+    entries=(
+        *GENERAL.entries[:3],
+        entry(
+            "kia", "Membuat KIA?", "kia untuk daftar sekolah", "syarat kia bayi", keywords=("kia",)
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["daftar sekolah kapan dibuka", "mau daftar sekolah anak"])
+def test_a_documents_entry_needs_a_document_in_the_message(text):
+    # School enrolment is the topic; the KIA is at most one of its papers.
+    settings = Settings(general_tags=("biaya", "kantor"))
+    unguarded = dataclasses.replace(settings, document_guard=False)
+    assert Matcher(ENROL, unguarded).match(text).entry.id == "kia"
+    assert not isinstance(Matcher(ENROL, settings).match(text), Answer)
+    # Naming the document, or a card in general, is about a document.
+    for named in ("daftar sekolah pakai kia", "kartu buat daftar sekolah"):
+        assert Matcher(ENROL, settings).match(named).entry.id == "kia"
+
+
+def test_the_kind_of_application_in_a_status_question_is_no_second_question():
+    # "pindah" says which application is meant; the question is how far it has come.
+    pindah = entry("pindah", "Mengurus pindah?", "pindah domisili", "pengajuan pindah")
+    faq = Faq(entries=(*STATUS.entries, dataclasses.replace(pindah, keywords=("pindah",))))
+    text = "pengajuan pindah saya udah jadi blm"
+    unframed = dataclasses.replace(STATUS_SETTINGS, status_frame=False)
+    assert isinstance(Matcher(faq, unframed).match(text), Clarify)
+    result = Matcher(faq, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+@pytest.mark.parametrize(
+    "text", ["akta kelahiran anak yg lahir di jepang", "akte lahir, lahirnya di korea"]
+)
+def test_a_civil_event_abroad_is_not_answered_with_the_procedure_at_home(text):
+    lahir = entry(
+        "akta-lahir",
+        "Apa syarat akta kelahiran?",
+        "syarat bikin akta kelahiran",
+        "akte lahir anak",
+        keywords=("akta kelahiran", "akta lahir"),
+    )
+    faq = Faq(entries=(*GROUNDING.entries, lahir))
+    assert Matcher(faq, Settings(abroad_guard=False)).match(text).entry.id == "akta-lahir"
+    assert not isinstance(Matcher(faq).match(text), Answer)
+    # Where someone once worked is no event abroad.
+    worked = "dulu kerja di jepang, sekarang mau bikin akta kelahiran anak"
+    assert Matcher(faq).match(worked).entry.id == "akta-lahir"
