@@ -46,6 +46,8 @@ class Settings:
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
+    held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -482,18 +484,32 @@ class Matcher:
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
+        # A greeting before a question ("halo min, ktp saya hilang") is politeness: when a
+        # real entry names its keyword or a document of the message, greeting, thanks and
+        # officer entries are no candidates at all (`courtesy_yields`).
+        courtesy = {self.entries[n].id for n in self._courtesy}
+        if s.courtesy_yields and ranked[0].entry.id in courtesy:
+            asked = self._asked_beside_courtesy(ranked, courtesy)
+            if asked:
+                ranked = [c for c in self._rank(written)[0] if c.entry.id not in courtesy]
+                top3 = tuple(ranked[: s.max_candidates])
         top = ranked[0]
         if top.score < s.clarify_threshold:
             return Escalate(
                 top3, f"skor tertinggi {top.score:.0f} di bawah ambang {s.clarify_threshold:.0f}"
             )
         # A greeting or thanks around a question is politeness, not a second question.
-        courtesy = {self.entries[n].id for n in self._courtesy}
         polite = top.entry.id not in courtesy
         # A question every document shares (fees, time, status) asked about one document
         # is that question: the document's own entry only says what it is about, so it
         # steps aside (see _asks_about).
         subjects = [c for c in top3 if any(self._asks_about(g, c) for g in top3)]
+        # A document named next to a holding word (bawa, ada) is to bring or held, not asked.
+        held = self._held(written) if s.holding_words else frozenset()
+        # An entry about held documents only, beside an entry about the message's other
+        # document, is context: "ktp hilang, kk masih ada" asks about the card, not the KK.
+        aside = self._about_held(ranked, held) if s.held_aside else []
+        subjects += aside
         askers = [c for c in top3 if c not in subjects]
         lead = askers[0]
         close = [
@@ -504,9 +520,8 @@ class Matcher:
         ]
         # The entry the message speaks for: among the close ones, the one that dominates
         # every other (usually the best; a rival only by naming its keyword, see _dominates).
-        # A document named next to a holding word (bawa, ada) is to bring or held, not asked:
-        # an entry that explains only that beyond another is no rival and no second question.
-        held = self._held(written) if s.holding_words else frozenset()
+        # An entry that explains only a held document beyond another is no rival and no
+        # second question.
         chosen = next(
             (
                 c
@@ -565,9 +580,10 @@ class Matcher:
                 ):
                     second.append(c)
                     break
+        reach = [c for c in ranked if c not in aside]
         if (
             chosen is not None
-            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, ranked))
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown))
         ):
@@ -608,11 +624,25 @@ class Matcher:
             if c.score >= s.clarify_threshold
             and (top.score - c.score < s.margin or c is lead)
             and c not in second
+            and c not in aside
         ]
         # The lead and the second questions first, then the closest others, best first.
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+
+    def _asked_beside_courtesy(self, ranked: list[Candidate], courtesy: set[str]) -> bool:
+        """Return True if a real entry that could be answered (`answer_threshold`) names its
+        keyword or a document the message names: the message asks a question, the greeting
+        around it is politeness ("baik, terima kasih": baik is only near perbaiki)."""
+        reach = self.settings.answer_threshold
+        documents = self.lexicon.documents
+        return any(
+            c.entry.id not in courtesy
+            and c.score >= reach
+            and (c.named - self._no_subject or c.evidence & documents)
+            for c in ranked
+        )
 
     def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
@@ -624,8 +654,10 @@ class Matcher:
         if not lex.holding_words:
             return frozenset()
         stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
-        # The kind of a document ("akta lahir juga ada") is part of its name.
-        between = (self._no_subject | self._naming) - lex.holding_words
+        # The kind of a document ("akta lahir juga ada") is part of its name. A negation or
+        # a purpose word between (belum, untuk) ends the phrase; a negation before the
+        # holding word undoes it ("tidak punya kk": missing, not held).
+        between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
             if word not in lex.documents:
@@ -634,9 +666,28 @@ class Matcher:
                 near = at + step
                 while 0 <= near < len(stems) and stems[near] in between:
                     near += step
-                if 0 <= near < len(stems) and stems[near] in lex.holding_words:
+                if (
+                    0 <= near < len(stems)
+                    and stems[near] in lex.holding_words
+                    and not (near > 0 and stems[near - 1] in lex.holding_breaks)
+                ):
                     held.add(word)
         return frozenset(held)
+
+    def _about_held(self, ranked: list[Candidate], held: frozenset[str]) -> list[Candidate]:
+        """Return the candidates whose documents are all held, when another candidate within
+        reach covers a document the message names that is not held (the one asked about)
+        and names its own keyword."""
+        if not held:
+            return []
+        documents = self.lexicon.documents
+        reach = self.settings.clarify_threshold
+        if not any(
+            c.score >= reach and (c.evidence & documents) - held and c.named - self._no_subject
+            for c in ranked
+        ):
+            return []
+        return [c for c in ranked if c.evidence & documents and c.evidence & documents <= held]
 
     def _only_held(self, best: Candidate, rival: Candidate, held: frozenset[str]) -> bool:
         """Return True if the rival explains beyond the best only held documents (and the

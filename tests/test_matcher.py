@@ -4,11 +4,12 @@ and hands everything else to an officer."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 
 import pytest
 import yaml
 
-from bot import evaluation
+from bot import evaluation, language
 from bot.config import DEFAULT_CONFIG, ROOT
 from bot.knowledge import Entry, Faq, load_faq
 from bot.matcher import Answer, Clarify, Escalate, Matcher, Settings, to_json
@@ -847,3 +848,83 @@ def test_many_unknown_words_against_few_topic_words_are_not_answered():
     assert Matcher(FAQ).match("syarat ktp pemula untuk lamaran kerja").entry.id == "ektp-rekam"
     # Numbers and lone letters name no subject: they are never unknown words.
     assert Matcher(FAQ).match("syarat ktp pemula 2 15 30 a b").entry.id == "ektp-rekam"
+
+
+# A greeting entry and two real ones; "meninggal" names the death entry, "bapak" does not.
+GREETED = Faq(
+    entries=(
+        entry("hilang", "KTP hilang, bagaimana?", "ktp ilang gimana", keywords=("hilang",)),
+        entry("kk", "Mengurus KK?", "syarat kk baru", keywords=("kk",)),
+        entry("mati", "Akta kematian?", "bapak saya meninggal", keywords=("meninggal",)),
+        entry(
+            "salam",
+            "Halo",
+            "selamat pagi",
+            "halo admin",
+            "permisi mau tanya",
+            tags=("percakapan",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["selamat pagi admin, permisi mau tanya kk"])
+def test_a_greeting_around_a_question_steps_aside(text):
+    # The greeting scores higher (most words are polite ones), but the KK is asked about.
+    before = Matcher(GREETED, Settings(courtesy_yields=False)).match(text)
+    assert before.candidates[0].entry.id == "salam"
+    result = Matcher(GREETED).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "kk"
+    assert "salam" not in [c.entry.id for c in result.candidates]
+
+
+@pytest.mark.parametrize("text", ["selamat pagi admin, permisi mau tanya", "selamat pagi bapak"])
+def test_a_greeting_with_no_named_question_stays_a_greeting(text):
+    # "bapak" is an address here: the death entry names none of its keywords.
+    assert Matcher(GREETED).match(text).candidates[0].entry.id == "salam"
+
+
+HELD = Faq(
+    entries=(
+        entry(
+            "ektp-hilang",
+            "KTP hilang, bagaimana?",
+            "ktp ilang gimana",
+            "kehilangan ktp syaratnya apa",
+            keywords=("hilang",),
+        ),
+        entry("ektp-rusak", "KTP rusak, bagaimana?", "ktp patah gimana", keywords=("rusak",)),
+        entry(
+            "kk",
+            "Mengurus KK?",
+            "syarat bikin kk baru",
+            "kk hilang cara ngurusnya",
+            keywords=("kk", "kartu keluarga"),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("kartu keluarga sy hilang, ktp masih ada, syaratnya apa", "kk"),
+        ("ktp saya hilang tapi kk ada, syarat bikin baru apa", "ektp-hilang"),
+    ],
+)
+def test_the_held_document_is_context_not_the_question(text, asked):
+    # The document still held is not what is asked about: the lost one is.
+    assert isinstance(Matcher(HELD, Settings(held_aside=False)).match(text), Clarify)
+    result = Matcher(HELD).match(text)
+    assert isinstance(result, Answer) and result.entry.id == asked
+
+
+def test_a_negated_holding_word_holds_nothing(tmp_path):
+    # "kk belum ada": the KK is missing, not held; without the breaks it reads as held.
+    text = "ktp saya hilang tapi kk belum ada, syarat bikin baru apa"
+    assert isinstance(Matcher(HELD).match(text), Clarify)
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    (folder / "holding_breaks.txt").unlink()
+    unbroken = Matcher(HELD, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(unbroken, Answer)
