@@ -47,6 +47,8 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
+    glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
@@ -249,6 +251,7 @@ class Matcher:
         self._typos: dict[str, tuple[str, float]] = {}
         self._readings: dict[str, tuple[str, float | None]] = {}
         self._faq_stems: dict[str, str | None] = {}
+        self._glued: dict[str, tuple[str, ...]] = {}
         # Entries in the order of their ids (equal ids share a place), for cheap tie-breaks.
         ids = sorted({e.id for e in self.entries})
         place = {entry_id: n for n, entry_id in enumerate(ids)}
@@ -278,6 +281,11 @@ class Matcher:
         corrected = []
         for word in written:
             reading, score = self._reading(word)
+            if score == 0.0 and self.settings.glued_words:
+                parts = self._unglued(word)
+                if parts:  # two words run together (rekamktp): read each
+                    corrected.extend(parts)
+                    continue
             if score is not None:  # a typo, or 0.0 for a word the FAQ does not know
                 similarity[reading] = min(score, similarity.get(reading, 1.0))
             corrected.append(reading)
@@ -307,6 +315,47 @@ class Matcher:
             if len(self._readings) < 100_000:
                 self._readings[word] = found
         return found
+
+    def _unglued(self, word: str) -> tuple[str, ...]:
+        """Return the two FAQ words an unknown word runs together (rekamktp, aktelahiran),
+        or () when it is not two of them.
+
+        The first part is written as the FAQ or a lexicon table writes it (rekam, akte, sy),
+        the second is a FAQ word (lahiran: lahir); each is at least `glued_part_length`
+        letters long (a shorter one only as a lexicon word: ktpsy) and they are not both
+        glue ("menit" is not men + it). The split with the longest shorter part wins.
+        """
+        found = self._glued.get(word)
+        if found is not None:
+            return found
+        found = ()
+        lex = self.lexicon
+        size = self.settings.glued_part_length
+        best = 0
+        if word.isalpha() and len(word) >= 2 * size - 1:
+            for cut in range(2, len(word) - 1):
+                first, second = word[:cut], word[cut:]
+                if min(cut, len(second)) <= best or (
+                    first not in self._surface and first not in lex.words
+                ):
+                    continue
+                parts = [self._glued_part(first), self._glued_part(second)]
+                if all(parts) and not set(parts) <= self._no_subject:
+                    found, best = tuple(parts), min(cut, len(second))
+        if len(self._glued) < 100_000:
+            self._glued[word] = found
+        return found
+
+    def _glued_part(self, part: str) -> str:
+        """Return the FAQ word a part of a glued word is, or "" when it is none."""
+        lex = self.lexicon
+        table = part in lex.words
+        if len(part) < (2 if table else self.settings.glued_part_length):
+            return ""
+        read = language.words(part, lex, merge=False)
+        if len(read) != 1 or (read[0] != part and not table):
+            return ""
+        return read[0] if self._faq_stem(read[0]) is not None else ""
 
     def _faq_stem(self, word: str) -> str | None:
         """Return the stem of a word if the FAQ uses it, else None."""

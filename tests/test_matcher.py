@@ -928,3 +928,19 @@ def test_a_negated_holding_word_holds_nothing(tmp_path):
     (folder / "holding_breaks.txt").unlink()
     unbroken = Matcher(HELD, lexicon=language.load_lexicon(folder)).match(text)
     assert isinstance(unbroken, Answer)
+
+
+@pytest.mark.parametrize("text", ["ktphilang syaratnya apa", "ktpilang gimana"])
+def test_two_words_run_together_are_read_apart(text):
+    # Fast thumbs drop the space: both halves are words of the FAQ (ilang a lexicon word).
+    glued = Matcher(HELD, Settings(glued_words=False)).match(text)
+    assert not isinstance(glued, Answer)
+    result = Matcher(HELD).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+def test_a_word_is_not_split_into_glue_or_short_pieces():
+    # "itusy" would be itu + sy, both glue: nothing to read in it.
+    index = Matcher(HELD)
+    assert index._unglued("itusy") == ()
+    assert index._unglued("ktphilang") == ("ktp", "hilang")
