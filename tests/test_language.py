@@ -164,6 +164,7 @@ def test_palembang_ke_is_kan(written, normal):
         ("berapo ari baru kelar", "berapa hari baru selesai"),
         ("jemput ktp", "ambil ktp"),
         ("mw tny", "mau tanya"),
+        ("musti ganti", "harus ganti"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
@@ -231,6 +232,8 @@ def test_shipped_neutral_words_keep_intent_words_out():
     # the offices' seats and chat spellings, where people come from; weekdays say when
     assert {"baturaja", "tebing", "prabu", "jakarta", "jawa", "senin", "kamis"} <= neutral
     assert {"depan", "samping"} <= neutral  # where beside what ("di depan kantor")
+    # how a story is told: who (dia), only, since, about, really; never what it is about
+    assert {"dia", "mereka", "cuma", "hanya", "sejak", "saat", "soal", "memang"} <= neutral
     # the FAQ's own day words and greeting times are not glue
     assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
