@@ -307,6 +307,8 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
         return again(redup.group(1)) * 2
     if _REPEAT.search(word):
         return again(_collapse_repeats(lexicon, word))
+    if _stretched_end(lexicon, word):  # gmnn, gantinyaa: the last letter held once more
+        return again(word[:-1])
     if word.endswith("nyo") and len(word) > 5:  # Palembang: ngurusnyo -> ngurusnya
         return again(word[:-3] + "nya")
     for suffix in ("nya", "ku", "mu"):  # possessives: ktpnya, aktaku
@@ -326,6 +328,20 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     ):
         return again(kan)
     return (word,)
+
+
+def _stretched_end(lexicon: Lexicon, word: str) -> bool:
+    """Return True if an unknown word is a known one with its last letter doubled.
+
+    Chat stretches the last letter once as well as many times ("gmnn", "gratiss"); only
+    words of four letters or more, so short codes (pbb, mpp) stay as written.
+    """
+    if len(word) < 4 or word[-1] != word[-2] or not word[-1].isalpha():
+        return False
+    if lexicon.is_word(word):
+        return False
+    short = word[:-1]
+    return lexicon.is_word(short) or _normalise_word(lexicon, short, depth=4) != (short,)
 
 
 def _palembang_a(lexicon: Lexicon, word: str) -> bool:

@@ -165,6 +165,9 @@ def test_palembang_ke_is_kan(written, normal):
         ("jemput ktp", "ambil ktp"),
         ("mw tny", "mau tanya"),
         ("musti ganti", "harus ganti"),
+        # the last letter held once more, as well as many times
+        ("biayanyaa brp", "biaya berapa"),
+        ("syaratt apa", "syarat apa"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
@@ -267,3 +270,9 @@ def test_question_words_are_data_in_normal_form(tmp_path):
     assert {"berapa", "kapan", "sudah", "belum"} <= shipped
     # Words that say what a message is about never belong there.
     assert not {"ktp", "hilang", "rusak", "biaya", "pindah"} & shipped
+
+
+@pytest.mark.parametrize("word", ["pbb", "mpp", "free"])
+def test_short_codes_and_unknown_words_keep_their_double_letter(word):
+    # Only a known word under the doubled letter is stretched; short codes stay.
+    assert language.normalize(word) == word
