@@ -822,20 +822,20 @@ WHOLE = Faq(
             "waktu",
             "Berapa lama dokumen selesai?",
             "berapa hari jadinya",
-            keywords=("lama", "langsung jadi"),
+            keywords=("lama", "hari kerja"),
         ),
         entry("petugas", "Saya mau bicara dengan petugas", "sambungkan ke admin"),
     )
 )
 
 
-@pytest.mark.parametrize("text", ["mau langsung", "langsung"])
+@pytest.mark.parametrize("text", ["mau kerja", "kerja"])
 def test_a_keyword_phrase_proves_a_match_only_whole(text):
-    # "langsung jadi" asks whether it is done the same day; "langsung" alone (mau tanya
-    # langsung) says nothing of that.
+    # "hari kerja" asks how many working days; "kerja" alone (tempat kerja) says nothing
+    # of that.
     assert Matcher(WHOLE, Settings(whole_keywords=False)).match(text).entry.id == "waktu"
     assert not isinstance(Matcher(WHOLE).match(text), Answer)
-    assert isinstance(Matcher(WHOLE).match("bisa langsung jadi"), Answer)
+    assert isinstance(Matcher(WHOLE).match("berapa hari kerja"), Answer)
 
 
 def test_many_unknown_words_against_few_topic_words_are_not_answered():
@@ -944,3 +944,36 @@ def test_a_word_is_not_split_into_glue_or_short_pieces():
     index = Matcher(HELD)
     assert index._unglued("itusy") == ()
     assert index._unglued("ktphilang") == ("ktp", "hilang")
+
+
+DIRECT = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen selesai?",
+            "bisa langsung jadi ga",
+            "berapa hari jadinya",
+            keywords=("lama", "langsung jadi"),
+        ),
+        entry(
+            "petugas", "Saya mau bicara dengan petugas", "sambungkan ke admin", tags=("percakapan",)
+        ),
+        entry("salam", "Halo", "permisi mau tanya", "selamat pagi", tags=("percakapan",)),
+    )
+)
+
+
+def test_directly_and_asking_are_how_not_what(tmp_path):
+    # "langsung" alone is directly, "mau tanya" announces a question: neither is a topic.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    words = folder / "function_words.txt"
+    lines = words.read_text(encoding="utf-8").splitlines()
+    words.write_text("\n".join(w for w in lines if w not in ("langsung", "tanya")) + "\n")
+    text = "mau tanya langsung ke admin"
+    before = Matcher(DIRECT, lexicon=language.load_lexicon(folder)).match(text)
+    assert before.candidates[0].entry.id == "waktu"
+    assert Matcher(DIRECT).match(text).entry.id == "petugas"
+    # The keyword phrase still asks about the same day; "mau tanya" alone is a greeting.
+    assert Matcher(DIRECT).match("bisa langsung jadi hari itu").entry.id == "waktu"
+    assert Matcher(DIRECT).match("permisi mau tanya").entry.id == "salam"
