@@ -165,6 +165,10 @@ def test_palembang_ke_is_kan(written, normal):
         ("jemput ktp", "ambil ktp"),
         ("mw tny", "mau tanya"),
         ("musti ganti", "harus ganti"),
+        # which papers to bring is the requirements; the little one is a child
+        ("berkasnya apa aja", "syarat apa saja"),
+        ("akte si kecil", "akta anak"),
+        ("berkas saya", "berkas saya"),
         # the last letter held once more, as well as many times
         ("biayanyaa brp", "biaya berapa"),
         ("syaratt apa", "syarat apa"),
