@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
     glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
@@ -825,11 +826,20 @@ class Matcher:
 
         A choice of one entry asks nothing: when no other entry reaches the clarify
         threshold and the message names a topic keyword of this one (not only question
-        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor.
+        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor. A
+        rival this one dominates that explains nothing beyond it but glue is not in reach
+        (`dominated_out_of_reach`): a choice between them would ask nothing.
         """
         s = self.settings
         if chosen.named - self._no_subject and not any(
-            c is not chosen and c.score >= s.clarify_threshold for c in ranked
+            c is not chosen
+            and c.score >= s.clarify_threshold
+            and not (
+                s.dominated_out_of_reach
+                and not c.evidence - chosen.evidence - self.lexicon.neutral
+                and self._dominates(chosen, c)
+            )
+            for c in ranked
         ):
             return max(s.sole_threshold, s.clarify_threshold)
         return math.inf

@@ -977,3 +977,36 @@ def test_directly_and_asking_are_how_not_what(tmp_path):
     # The keyword phrase still asks about the same day; "mau tanya" alone is a greeting.
     assert Matcher(DIRECT).match("bisa langsung jadi hari itu").entry.id == "waktu"
     assert Matcher(DIRECT).match("permisi mau tanya").entry.id == "salam"
+
+
+# The lost-card entry has a phrasing that also says rekam; the recording entry is named.
+BORROWED = Faq(
+    entries=(
+        entry(
+            "rekam",
+            "Syarat rekam KTP?",
+            "rekam ktp dimana",
+            "umur 17 mau rekam bawa apa",
+            keywords=("rekam",),
+        ),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp hilang apa harus rekam ulang",
+            "ktp ilang gimana",
+            keywords=("hilang",),
+        ),
+        entry("rusak", "KTP rusak?", "ktp patah gimana", keywords=("rusak",)),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+    )
+)
+
+
+def test_a_rival_explaining_nothing_more_leaves_the_named_entry_alone():
+    # "hilang" reaches the clarify threshold only through words the recording entry also
+    # explains: a choice between them asks nothing, so the sole threshold applies.
+    text = "rekam ktp harus ke dinas"
+    before = Matcher(BORROWED, Settings(dominated_out_of_reach=False)).match(text)
+    assert isinstance(before, Clarify)
+    result = Matcher(BORROWED).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "rekam"
