@@ -123,6 +123,7 @@ def test_stems_protect_domain_words(word, stem):
         ("kerobekan", "rusak"),
         ("diwafatkan", "mati"),
         ("dijemput", "ambil"),  # jemput -> ambil (slang.tsv): a document picked up
+        ("kebelah", "rusak"),  # belah -> rusak: a card split in two
         # a root no table knows stays the root
         ("kebanjiran", "banjir"),
     ],
@@ -169,6 +170,9 @@ def test_palembang_ke_is_kan(written, normal):
         ("berkasnya apa aja", "syarat apa saja"),
         ("akte si kecil", "akta anak"),
         ("berkas saya", "berkas saya"),
+        # split, holed, crushed: the card is damaged
+        ("ktp bolong", "ktp rusak"),
+        ("ktp ancur", "ktp rusak"),
         # the last letter held once more, as well as many times
         ("biayanyaa brp", "biaya berapa"),
         ("syaratt apa", "syarat apa"),
