@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    subject_out_of_reach: bool = True  # the subject of a general question leaves it alone
     dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
     glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
@@ -630,7 +631,11 @@ class Matcher:
                 ):
                     second.append(c)
                     break
-        reach = [c for c in ranked if c not in aside]
+        # The subject of a general question ("biaya surat pindah") and held context are not
+        # other entries in reach: the choice would ask nothing.
+        reach = [
+            c for c in ranked if c not in aside and not (s.subject_out_of_reach and c in subjects)
+        ]
         if (
             chosen is not None
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))

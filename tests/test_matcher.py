@@ -1010,3 +1010,37 @@ def test_a_rival_explaining_nothing_more_leaves_the_named_entry_alone():
     assert isinstance(before, Clarify)
     result = Matcher(BORROWED).match(text)
     assert isinstance(result, Answer) and result.entry.id == "rekam"
+
+
+MOVING_FEES = Faq(
+    entries=(
+        entry(
+            "biaya",
+            "Berapa biaya mengurus dokumen?",
+            "tarif pembuatan dokumen kependudukan",
+            "bikin ktp bayar berapa",
+            tags=("biaya",),
+            keywords=("biaya", "bayar", "duit"),
+        ),
+        entry(
+            "pindah",
+            "Bagaimana mengurus surat pindah?",
+            "bikin skpwni",
+            "pindah dari jawa ke palembang",
+            keywords=("pindah", "surat pindah"),
+        ),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+        entry("hilang", "KTP hilang?", "ktp ilang gimana", keywords=("hilang",)),
+    )
+)
+
+
+def test_the_subject_of_a_general_question_leaves_it_alone():
+    # The moving letter is only what the fee question is about: with it stepped aside no
+    # other entry is in reach, so the fee entry is answered from the sole threshold.
+    text = "perlu duit brp buat ngurus surat pindah adik saya yang kuliah"
+    fees = Settings(general_tags=("biaya",))
+    before = Matcher(MOVING_FEES, dataclasses.replace(fees, subject_out_of_reach=False))
+    assert isinstance(before.match(text), Clarify)
+    result = Matcher(MOVING_FEES, fees).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "biaya"
