@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    answer_both_either_way: bool = True  # two joined questions: the one saying more first
     subject_out_of_reach: bool = True  # the subject of a general question leaves it alone
     dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
@@ -658,6 +659,17 @@ class Matcher:
             rivals = [c for c in close if c is not anchor]
             if len(rivals) == 1 and self._general_pair(anchor, rivals[0]):
                 pair = rivals[0]
+        # Two documents each asked by name and joined ("akte lahir sama kia"), each able to
+        # be answered alone: the one saying more goes first, whichever scored higher.
+        if (
+            s.answer_both_either_way
+            and pair is not None
+            and anchor.named
+            and len(self._content(anchor)) < len(self._content(pair))
+            and self._answerable(pair, unknown, courtesy, s.answer_threshold)
+            and self._answerable(anchor, unknown, courtesy, s.answer_threshold)
+        ):
+            anchor, pair = pair, anchor
         if (
             s.answer_both
             and pair is not None

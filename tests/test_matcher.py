@@ -1044,3 +1044,21 @@ def test_the_subject_of_a_general_question_leaves_it_alone():
     assert isinstance(before.match(text), Clarify)
     result = Matcher(MOVING_FEES, fees).match(text)
     assert isinstance(result, Answer) and result.entry.id == "biaya"
+
+
+@pytest.mark.parametrize(
+    "text, first, also",
+    [
+        ("kia dan akte kelahiran anak bisa sekalian diurus", "akta-kelahiran", "kia"),
+        ("akte lahir sama kia anak bisa diurus bareng ga", "akta-kelahiran", "kia"),
+    ],
+)
+def test_two_joined_questions_are_both_answered_the_fuller_first(shipped, text, first, also):
+    # The card scores higher on its short phrasing, but the certificate explains more of
+    # the message: both are asked by name and joined, so both are answered, fuller first.
+    faq, settings, _ = shipped
+    before = Matcher(faq, dataclasses.replace(settings, answer_both_either_way=False))
+    assert isinstance(before.match(text), Clarify)
+    result = Matcher(faq, settings).match(text)
+    assert isinstance(result, Answer) and result.entry.id == first
+    assert [c.entry.id for c in result.also] == [also]
