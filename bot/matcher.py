@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    same_document_dominance: bool = True  # named beats unnamed about the same document
     answer_both_either_way: bool = True  # two joined questions: the one saying more first
     subject_out_of_reach: bool = True  # the subject of a general question leaves it alone
     dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
@@ -825,7 +826,15 @@ class Matcher:
             and best.named
             and best.evidence & documents
             and not rival.named
-            and (rival.entry.id in self._general or not rival.evidence & documents)
+            and (
+                rival.entry.id in self._general
+                or not rival.evidence & documents
+                or (
+                    self.settings.same_document_dominance
+                    and best.named - self._no_subject
+                    and rival.evidence & documents <= best.evidence
+                )
+            )
         ):
             return True
         extra = rival.evidence - best.evidence - glue

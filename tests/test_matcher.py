@@ -669,8 +669,10 @@ def test_a_general_rival_names_documents_only_as_examples():
     top, rival = Matcher(faq).rank(text)[:2]
     assert (top.entry.id, rival.entry.id) == ("kk", "pengantar")
     assert top.score - rival.score < Settings().margin and rival.evidence & {"kartu keluarga"}
-    assert isinstance(Matcher(faq).match(text), Clarify)
-    result = Matcher(faq, Settings(general_tags=("umum",))).match(text)
+    alone = Settings(same_document_dominance=False)  # that rule also answers it
+    assert isinstance(Matcher(faq, alone).match(text), Clarify)
+    general = dataclasses.replace(alone, general_tags=("umum",))
+    result = Matcher(faq, general).match(text)
     assert isinstance(result, Answer) and result.entry.id == "kk"
 
 
@@ -733,7 +735,7 @@ SHARED_WORDS = Faq(
 
 @pytest.mark.parametrize("text", ["ktp hilang mau ganti", "ktp saya hilang, ganti gimana"])
 def test_a_rival_close_only_through_words_many_entries_share_is_no_choice(text):
-    wide = Settings(margin=60)
+    wide = Settings(margin=60, same_document_dominance=False)  # that rule answers it too
     before = Matcher(SHARED_WORDS, dataclasses.replace(wide, shared_word_dominance=False))
     assert isinstance(before.match(text), Clarify)
     result = Matcher(SHARED_WORDS, wide).match(text)
@@ -1062,3 +1064,32 @@ def test_two_joined_questions_are_both_answered_the_fuller_first(shipped, text, 
     result = Matcher(faq, settings).match(text)
     assert isinstance(result, Answer) and result.entry.id == first
     assert [c.entry.id for c in result.also] == [also]
+
+
+# The lost-card entry has a phrasing with "motor"; the damaged-card entry is named.
+SIDE_WORDS = Faq(
+    entries=(
+        entry("rusak", "KTP rusak?", "ktp saya patah gimana", keywords=("rusak",)),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp saya ilang gimana",
+            "ktp jatuh dari motor",
+            keywords=("hilang",),
+        ),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+        entry("rekam", "Rekam KTP?", "syarat rekam ktp", keywords=("rekam",)),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["ktp saya retak kelindas motor", "ktp retak di motor"])
+def test_the_named_entry_beats_an_unnamed_one_about_the_same_document(text):
+    # Both are about the card; "motor" says where, the damage word names the entry.
+    wide = Settings(margin=30)
+    before = Matcher(SIDE_WORDS, dataclasses.replace(wide, same_document_dominance=False))
+    assert isinstance(before.match(text), Clarify)
+    result = Matcher(SIDE_WORDS, wide).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "rusak"
+    # Not named at all, the side word still speaks for the lost card.
+    assert Matcher(SIDE_WORDS, wide).match("ktp saya di motor").entry.id == "hilang"
