@@ -173,6 +173,10 @@ def test_palembang_ke_is_kan(written, normal):
         # split, holed, crushed: the card is damaged
         ("ktp bolong", "ktp rusak"),
         ("ktp ancur", "ktp rusak"),
+        # a card for small children is the child's card (KIA)
+        ("ktp buat bocil", "kia"),
+        ("ktp utk anak2", "kia"),
+        ("ktp buat anak saya", "ktp buat anak saya"),
         # the last letter held once more, as well as many times
         ("biayanyaa brp", "biaya berapa"),
         ("syaratt apa", "syarat apa"),
