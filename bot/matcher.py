@@ -430,10 +430,14 @@ class Matcher:
         read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
+        # An affixed glue word (terhormat: hormat) is glue too.
         unknown = [
             w.written
             for w in read
-            if not w.stem and w.written not in self._no_subject and not self._no_word(w.written)
+            if not w.stem
+            and w.written not in self._no_subject
+            and not self._no_word(w.written)
+            and self._stem(w.written) not in self._no_subject
         ]
         if not known:
             return [], unknown
@@ -862,13 +866,19 @@ class Matcher:
             and c.score >= s.clarify_threshold
             and not (
                 s.dominated_out_of_reach
-                and not c.evidence - chosen.evidence - self.lexicon.neutral
+                and self._adds_nothing(chosen, c)
                 and self._dominates(chosen, c)
             )
             for c in ranked
         ):
             return max(s.sole_threshold, s.clarify_threshold)
         return math.inf
+
+    def _adds_nothing(self, best: Candidate, rival: Candidate) -> bool:
+        """Return True if the rival explains beyond the best only glue, or, naming none of
+        its keywords, only words many entries share (ganti, orang)."""
+        extra = rival.evidence - best.evidence - self.lexicon.neutral
+        return not extra or (not rival.named and not self._telling(extra))
 
     def _telling(self, words: frozenset[str]) -> bool:
         """Return True if one of the words tells entries apart (used by few entries)."""

@@ -250,6 +250,7 @@ def test_shipped_neutral_words_keep_intent_words_out():
     # how a story is told: who (dia), only, since, about, really; never what it is about
     assert {"dia", "mereka", "cuma", "hanya", "sejak", "saat", "soal", "memang"} <= neutral
     assert {"langsung", "tanya"} <= neutral  # how it is asked: directly; a question comes
+    assert {"hormat", "sore"} <= neutral  # the politeness of a letter (dengan hormat)
     # the FAQ's own day words and greeting times are not glue
     assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral

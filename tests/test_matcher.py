@@ -1093,3 +1093,37 @@ def test_the_named_entry_beats_an_unnamed_one_about_the_same_document(text):
     assert isinstance(result, Answer) and result.entry.id == "rusak"
     # Not named at all, the side word still speaks for the lost card.
     assert Matcher(SIDE_WORDS, wide).match("ktp saya di motor").entry.id == "hilang"
+
+
+# "ganti" is in three entries' phrasings: shared vocabulary, it speaks for none of them.
+REPLACING = Faq(
+    entries=(
+        entry("hilang", "KTP hilang?", "ktp ilang gimana", "kehilangan ktp", keywords=("hilang",)),
+        entry(
+            "rusak", "KTP rusak?", "ktp rusak mau ganti", "ktp patah gimana", keywords=("rusak",)
+        ),
+        entry("data", "Ubah data?", "ganti nama di ktp", keywords=("ubah",)),
+        entry("biaya", "Biaya?", "biaya ganti kk", keywords=("biaya",)),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+    )
+)
+
+
+def test_a_rival_explaining_only_shared_words_more_is_out_of_reach():
+    # Only "ganti" speaks for the damaged-card entry beyond the lost-card one, and ganti
+    # is shared: the choice would ask nothing. (A high answer threshold puts the best in
+    # the band where only the sole threshold can answer it.)
+    strict = Settings(answer_threshold=95)
+    text = "ktp hilang ganti gimana"
+    before = Matcher(REPLACING, dataclasses.replace(strict, dominated_out_of_reach=False))
+    assert isinstance(before.match(text), Clarify)
+    assert Matcher(REPLACING, strict).match(text).entry.id == "hilang"
+    # Named, the damaged-card entry is a real choice.
+    assert isinstance(Matcher(REPLACING, strict).match("ktp hilang rusak gimana"), Clarify)
+
+
+def test_an_affixed_glue_word_is_no_unknown_word():
+    # "terhormat" is "hormat" (glue) with an affix: no subject the FAQ does not know.
+    written = language.words("yang terhormat, ktp hilang", merge=False)
+    _, unknown = Matcher(REPLACING)._rank(written)
+    assert unknown == []
