@@ -19,6 +19,9 @@ NEUTRAL_TABLES = ("function_words.txt", "places.txt")
 MONEY = "uang"  # what an amount of money becomes ("50rb" -> uang)
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+# Where a clause ends: a comma, semicolon, question or exclamation mark, a new line, or a
+# full stop not inside a number (f1.02 and 12.30 stay whole).
+_CLAUSE = re.compile(r"[,;!?\n]|\.(?!\d)")
 _REPEAT = re.compile(r"(\w)\1{2,}")
 _DIGIT_REDUP = re.compile(r"^([a-z]{3,})2$")
 
@@ -372,12 +375,26 @@ def _collapse_repeats(lexicon: Lexicon, word: str) -> str:
     return single
 
 
+class Start(str):
+    """A word that begins a clause (after a comma, a full stop, a question mark ...):
+    domain phrases do not run across into it ("rekam e-ktp, anak aku" is no ktp anak)."""
+
+    __slots__ = ()
+
+
 def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> list[str]:
-    """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems)."""
+    """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems).
+
+    The first word of each clause but the first is a `Start`, so phrases stay in a clause.
+    """
     lexicon = lexicon or default_lexicon()
     out: list[str] = []
-    for raw in _TOKEN.findall(clean(text)):
-        out.extend(_word(lexicon, raw))
+    for number, clause in enumerate(_CLAUSE.split(clean(text))):
+        begin = len(out)
+        for raw in _TOKEN.findall(clause):
+            out.extend(_word(lexicon, raw))
+        if number and len(out) > begin:
+            out[begin] = Start(out[begin])
     return merge_phrases(out, lexicon) if merge else out
 
 
@@ -395,7 +412,7 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
             continue
         for size in range(min(lexicon.max_phrase, len(found) - i), 1, -1):
             value = lexicon.phrases.get(tuple(found[i : i + size]))
-            if value is not None:
+            if value is not None and not any(isinstance(w, Start) for w in found[i + 1 : i + size]):
                 out.extend(value)
                 i += size
                 break
@@ -408,6 +425,7 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
 def stem(word: str, lexicon: Lexicon | None = None) -> str:
     """Return the stem of a normalised word; domain words and protected stems stay whole."""
     lexicon = lexicon or default_lexicon()
+    word = str(word)  # a plain word (not a clause Start): stems are kept for every message
     cached = lexicon._stem_cache.get(word)
     if cached is None:
         cached = _stem(lexicon, word)

@@ -288,11 +288,11 @@ class Matcher:
             if score == 0.0 and self.settings.glued_words:
                 parts = self._unglued(word)
                 if parts:  # two words run together (rekamktp): read each
-                    corrected.extend(parts)
+                    corrected.extend(self._clause_start(word, parts))
                     continue
             if score is not None:  # a typo, or 0.0 for a word the FAQ does not know
                 similarity[reading] = min(score, similarity.get(reading, 1.0))
-            corrected.append(reading)
+            corrected.extend(self._clause_start(word, (reading,)))
         seen: dict[str, _Word] = {}
         # Phrases are merged after typo fixes, so "kartu kelurga" is still kartu keluarga.
         for word in language.merge_phrases(corrected, self.lexicon):
@@ -306,9 +306,17 @@ class Matcher:
                 seen[key] = read
         return list(seen.values())
 
+    @staticmethod
+    def _clause_start(word: str, read: tuple[str, ...]) -> tuple[str, ...]:
+        """Return the words read for a written word, the first still starting its clause."""
+        if isinstance(word, language.Start) and not isinstance(read[0], language.Start):
+            return (language.Start(read[0]), *read[1:])
+        return read
+
     # Citizens reuse words: what a written word reads as is kept per word, not per message.
     def _reading(self, word: str) -> tuple[str, float | None]:
         """Return the word as read and its typo similarity (None: a FAQ word as written)."""
+        word = str(word)  # a plain word: what is kept is read the same in every clause
         found = self._readings.get(word)
         if found is None:
             if word in self._surface or self._stem(word) in self.idf:

@@ -290,3 +290,25 @@ def test_question_words_are_data_in_normal_form(tmp_path):
 def test_short_codes_and_unknown_words_keep_their_double_letter(word):
     # Only a known word under the doubled letter is stretched; short codes stay.
     assert language.normalize(word) == word
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("rekam ktp, anak saya 17 tahun", "rekam ktp anak saya 17 tahun"),
+        ("syarat kartu. keluarga saya", "syarat kartu keluarga saya"),
+        ("ktp anak saya", "kia saya"),
+        ("jam 12.30 tutup", "jam 12 30 tutup"),
+    ],
+)
+def test_a_phrase_does_not_run_across_a_clause(written, normal):
+    # A comma or a full stop ends a clause: "ktp, anak" are two things, not the KIA.
+    assert language.normalize(written) == normal
+
+
+def test_a_clause_start_is_still_the_same_word():
+    found = language.words("ktp hilang, kk ada", merge=False)
+    assert found == ["ktp", "hilang", "kartu keluarga", "ada"]
+    assert isinstance(found[2], language.Start) and not isinstance(found[0], language.Start)
+    # Stems are kept for every message: a clause start leaves no trace in them.
+    assert type(language.stem(found[2])) is str

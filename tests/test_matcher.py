@@ -1127,3 +1127,10 @@ def test_an_affixed_glue_word_is_no_unknown_word():
     written = language.words("yang terhormat, ktp hilang", merge=False)
     _, unknown = Matcher(REPLACING)._rank(written)
     assert unknown == []
+
+
+def test_a_clause_start_leaves_no_trace_in_what_the_matcher_keeps():
+    # Readings are kept per word: "anak" starting a clause once is a plain word later.
+    index = Matcher(Faq(entries=(*ENTRIES, entry("kia", "KIA?", "ktp anak", keywords=("kia",)))))
+    assert index.match("mau rekam ktp, anak saya").candidates[0].entry.id != "kia"
+    assert index.match("ktp anak saya").entry.id == "kia"
