@@ -170,6 +170,9 @@ def test_palembang_ke_is_kan(written, normal):
         ("berkasnya apa aja", "syarat apa saja"),
         ("akte si kecil", "akta anak"),
         ("berkas saya", "berkas saya"),
+        # fingerprints taken is the recording, not a document picked up
+        ("sidik jarinya diambil dimana", "sidik jari di mana"),
+        ("ktp bisa diambil", "ktp bisa diambil"),
         # split, holed, crushed: the card is damaged
         ("ktp bolong", "ktp rusak"),
         ("ktp ancur", "ktp rusak"),
