@@ -805,6 +805,7 @@ HOLDING = Faq(
         "rekam ktp pemula harus bawa akta lahir juga",
         "rekam ktp pemula wajib lampirkan akta lahir jg",
         "rekam ktp pemula, akta lahir juga sudah ada",
+        "rekam ktp pemula, akta lahir jg harus diserahkan",
     ],
 )
 def test_a_document_to_bring_or_held_is_no_second_question(text):
