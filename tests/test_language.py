@@ -254,6 +254,7 @@ def test_shipped_neutral_words_keep_intent_words_out():
     assert {"dia", "mereka", "cuma", "hanya", "sejak", "saat", "soal", "memang"} <= neutral
     assert {"langsung", "tanya"} <= neutral  # how it is asked: directly; a question comes
     assert {"hormat", "sore"} <= neutral  # the politeness of a letter (dengan hormat)
+    assert "asli" in neutral  # which copy (kk asli) or where from (asli bandung)
     # the FAQ's own day words and greeting times are not glue
     assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral

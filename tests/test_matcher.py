@@ -806,6 +806,7 @@ HOLDING = Faq(
         "rekam ktp pemula wajib lampirkan akta lahir jg",
         "rekam ktp pemula, akta lahir juga sudah ada",
         "rekam ktp pemula, akta lahir jg harus diserahkan",
+        "rekam ktp pemula, akta lahir asli juga ada",
     ],
 )
 def test_a_document_to_bring_or_held_is_no_second_question(text):
