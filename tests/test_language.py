@@ -173,6 +173,8 @@ def test_palembang_ke_is_kan(written, normal):
         # fingerprints taken is the recording, not a document picked up
         ("sidik jarinya diambil dimana", "sidik jari di mana"),
         ("ktp bisa diambil", "ktp bisa diambil"),
+        # the weekend is Saturday and Sunday
+        ("weekend buka ga", "sabtu minggu buka tidak"),
         # split, holed, crushed: the card is damaged
         ("ktp bolong", "ktp rusak"),
         ("ktp ancur", "ktp rusak"),
