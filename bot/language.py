@@ -22,6 +22,8 @@ _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
 # Where a clause ends: a comma, semicolon, question or exclamation mark, a new line, or a
 # full stop not inside a number (f1.02 and 12.30 stay whole).
 _CLAUSE = re.compile(r"[,;!?\n]|\.(?!\d)")
+# A number run together with a word (17thn, f1, 2thn): read apart.
+_LETTERS_DIGITS = re.compile(r"^(?:([a-z]+)(\d+)|(\d+)([a-z]+))$")
 _REPEAT = re.compile(r"(\w)\1{2,}")
 _DIGIT_REDUP = re.compile(r"^([a-z]{3,})2$")
 
@@ -308,6 +310,9 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     redup = _DIGIT_REDUP.match(word)
     if redup:  # selesai2 -> selesai selesai
         return again(redup.group(1)) * 2
+    glued = _LETTERS_DIGITS.match(word)
+    if glued:  # 17thn -> 17 tahun, f1 -> f 1 (as f-1.02 is written too)
+        return tuple(w for part in glued.groups() if part for w in again(part))
     if _REPEAT.search(word):
         return again(_collapse_repeats(lexicon, word))
     if _stretched_end(lexicon, word):  # gmnn, gantinyaa: the last letter held once more

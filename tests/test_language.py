@@ -175,6 +175,10 @@ def test_palembang_ke_is_kan(written, normal):
         ("ktp bisa diambil", "ktp bisa diambil"),
         # the weekend is Saturday and Sunday
         ("weekend buka ga", "sabtu minggu buka tidak"),
+        # a number run together with a word is read apart; reduplication stays
+        ("umur 17thn", "umur 17 tahun"),
+        ("formulir f1.02", "formulir f 1 02"),
+        ("ktp2 nya", "ktp ktp"),
         # split, holed, crushed: the card is damaged
         ("ktp bolong", "ktp rusak"),
         ("ktp ancur", "ktp rusak"),
