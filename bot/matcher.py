@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
     same_document_dominance: bool = True  # named beats unnamed about the same document
     answer_both_either_way: bool = True  # two joined questions: the one saying more first
     subject_out_of_reach: bool = True  # the subject of a general question leaves it alone
@@ -249,6 +250,13 @@ class Matcher:
             for word in single & documents:
                 owners[word] = owners.get(word, 0) + 1
         self._own_documents = frozenset(w for w, n in owners.items() if n == 1)
+        # Keyword phrases made only of question and glue words ("berapa lama"): named
+        # whole, they are the entry's topic though each word alone is not.
+        plain = self.lexicon.neutral | self.lexicon.question_words
+        self._phrase_keywords = {
+            e.id: tuple(k for k in longer if k <= plain)
+            for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
+        }
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
@@ -917,12 +925,16 @@ class Matcher:
         s = self.settings
         # Question words say what is asked, not what about: they are no topic word.
         topic = best.evidence - self.lexicon.neutral - self.lexicon.question_words
+        size = len(topic)
+        # ... but a keyword phrase of them named whole ("berapa lama") is the entry's topic.
+        if s.keyword_phrase_topic:
+            size += sum(1 for k in self._phrase_keywords[best.entry.id] if k <= best.named)
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents
-        if s.lone_word_guard and len(topic) <= 1 and unknown and not own:
+        if s.lone_word_guard and size <= 1 and unknown and not own:
             return False
         # Many words the FAQ does not know against few it explains: the story is another's.
-        if s.unknown_guard and len(unknown) > s.unknown_guard * len(topic) and not own:
+        if s.unknown_guard and len(unknown) > s.unknown_guard * size and not own:
             return False
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours.

@@ -1136,3 +1136,28 @@ def test_a_clause_start_leaves_no_trace_in_what_the_matcher_keeps():
     index = Matcher(Faq(entries=(*ENTRIES, entry("kia", "KIA?", "ktp anak", keywords=("kia",)))))
     assert index.match("mau rekam ktp, anak saya").candidates[0].entry.id != "kia"
     assert index.match("ktp anak saya").entry.id == "kia"
+
+
+HOW_LONG = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen selesai?",
+            "prosesnya berapa hari",
+            keywords=("lama", "berapa lama"),
+        ),
+        entry("hilang", "KTP hilang?", "ktp ilang gimana", keywords=("hilang",)),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+    )
+)
+
+
+def test_a_keyword_phrase_of_question_words_named_whole_is_a_topic():
+    # "berapa lama" is what the entry is about, though berapa and lama alone only say what
+    # is asked: with "proses" it outweighs the one word the FAQ does not know.
+    text = "berapa lama proses penerbitan"
+    before = Matcher(HOW_LONG, Settings(keyword_phrase_topic=False)).match(text)
+    assert isinstance(before, Clarify)
+    assert Matcher(HOW_LONG).match(text).entry.id == "waktu"
+    # "lama" alone is no phrase: still only one topic word against an unknown one.
+    assert not isinstance(Matcher(HOW_LONG).match("lama proses penerbitan"), Answer)
