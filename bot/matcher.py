@@ -47,6 +47,7 @@ class Settings:
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
     keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
     same_document_dominance: bool = True  # named beats unnamed about the same document
     answer_both_either_way: bool = True  # two joined questions: the one saying more first
@@ -585,11 +586,13 @@ class Matcher:
         subjects += aside
         askers = [c for c in top3 if c not in subjects]
         lead = askers[0]
+        # A rival that could not be offered (below clarify_threshold) is no rival either.
         close = [
             c
             for c in askers
             if lead.score - c.score < s.margin
             and (c is lead or not (polite and c.entry.id in courtesy))
+            and (c is lead or c.score >= s.clarify_threshold or not s.offerable_rivals)
         ]
         # The entry the message speaks for: among the close ones, the one that dominates
         # every other (usually the best; a rival only by naming its keyword, see _dominates).

@@ -1161,3 +1161,34 @@ def test_a_keyword_phrase_of_question_words_named_whole_is_a_topic():
     assert Matcher(HOW_LONG).match(text).entry.id == "waktu"
     # "lama" alone is no phrase: still only one topic word against an unknown one.
     assert not isinstance(Matcher(HOW_LONG).match("lama proses penerbitan"), Answer)
+
+
+VILLAGE = Faq(
+    entries=(
+        entry(
+            "pungli",
+            "Saya ingin melaporkan pungutan liar",
+            "ada calo minta uang",
+            keywords=("lapor", "pungutan"),
+        ),
+        entry(
+            "mati",
+            "Akta kematian?",
+            "lapor orang meninggal",
+            "surat kematian dari desa",
+            keywords=("meninggal",),
+        ),
+        entry("kk", "KK?", "syarat kk baru", keywords=("kk",)),
+        entry("hilang", "KTP hilang?", "ktp ilang gimana", keywords=("hilang",)),
+    )
+)
+
+
+def test_a_rival_that_could_not_be_offered_does_not_block_an_answer():
+    # The death entry is within the margin only through "desa", but below the clarify
+    # threshold: a choice would offer the pungli entry alone, so it is answered.
+    narrow = Settings(clarify_threshold=45, margin=30)
+    text = "sy pgn laporin pungutan di desa"
+    before = Matcher(VILLAGE, dataclasses.replace(narrow, offerable_rivals=False))
+    assert isinstance(before.match(text), Clarify)
+    assert Matcher(VILLAGE, narrow).match(text).entry.id == "pungli"
