@@ -94,6 +94,8 @@ class Lexicon:
         self.holding_words: frozenset[str] = frozenset()
         # Words that undo a holding word: negations (belum ada) and purpose (untuk); stems.
         self.holding_breaks: frozenset[str] = frozenset()
+        # Copies of a document (fotokopi): held or brought like the document; stems.
+        self.copies: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -173,6 +175,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
+    lexicon.copies = _word_set(folder / "copies.txt", lexicon)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon
 

@@ -751,7 +751,7 @@ class Matcher:
         between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
-            if word not in lex.documents:
+            if word not in lex.documents and word not in lex.copies:
                 continue
             for step in (-1, 1):
                 near = at + step
@@ -766,9 +766,9 @@ class Matcher:
         return frozenset(held)
 
     def _about_held(self, ranked: list[Candidate], held: frozenset[str]) -> list[Candidate]:
-        """Return the candidates whose documents are all held, when another candidate within
-        reach covers a document the message names that is not held (the one asked about)
-        and names its own keyword."""
+        """Return the candidates whose documents (and copies: fotokopi) are all held, when
+        another candidate within reach covers a document the message names that is not held
+        (the one asked about) and names its own keyword."""
         if not held:
             return []
         documents = self.lexicon.documents
@@ -778,7 +778,8 @@ class Matcher:
             for c in ranked
         ):
             return []
-        return [c for c in ranked if c.evidence & documents and c.evidence & documents <= held]
+        things = documents | self.lexicon.copies
+        return [c for c in ranked if c.evidence & things and c.evidence & things <= held]
 
     def _only_held(self, best: Candidate, rival: Candidate, held: frozenset[str]) -> bool:
         """Return True if the rival explains beyond the best only held documents (and the

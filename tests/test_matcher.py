@@ -1192,3 +1192,28 @@ def test_a_rival_that_could_not_be_offered_does_not_block_an_answer():
     before = Matcher(VILLAGE, dataclasses.replace(narrow, offerable_rivals=False))
     assert isinstance(before.match(text), Clarify)
     assert Matcher(VILLAGE, narrow).match(text).entry.id == "pungli"
+
+
+COPIES = Faq(
+    entries=(
+        *HELD.entries,
+        entry(
+            "pengantar",
+            "Perlu fotokopi dan surat pengantar?",
+            "perlu bawa fotokopi ga",
+            keywords=("fotokopi", "pengantar"),
+        ),
+    )
+)
+
+
+def test_a_copy_still_held_is_context_like_its_document(tmp_path):
+    # "fotokopinya masih ada": the copy is held; the lost card is what is asked about.
+    text = "ktp saya hilang tapi fotokopinya masih ada"
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    (folder / "copies.txt").unlink()
+    before = Matcher(COPIES, lexicon=language.load_lexicon(folder)).match(text)
+    assert not isinstance(before, Answer)
+    result = Matcher(COPIES).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
