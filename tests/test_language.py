@@ -124,6 +124,7 @@ def test_stems_protect_domain_words(word, stem):
         ("diwafatkan", "mati"),
         ("dijemput", "ambil"),  # jemput -> ambil (slang.tsv): a document picked up
         ("kebelah", "rusak"),  # belah -> rusak: a card split in two
+        ("kebakar", "rusak"),  # bakar -> rusak: a card burnt
         # a root no table knows stays the root
         ("kebanjiran", "banjir"),
     ],
