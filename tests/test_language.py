@@ -176,6 +176,9 @@ def test_palembang_ke_is_kan(written, normal):
         ("ktp bisa diambil", "ktp bisa diambil"),
         # the weekend is Saturday and Sunday
         ("weekend buka ga", "sabtu minggu buka tidak"),
+        # the moving letter however it is called; moving house stays
+        ("surat pindahan", "surat pindah"),
+        ("pindahan rumah", "pindahan rumah"),
         # a number run together with a word is read apart; reduplication stays
         ("umur 17thn", "umur 17 tahun"),
         ("formulir f1.02", "formulir f 1 02"),
