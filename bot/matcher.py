@@ -227,6 +227,9 @@ class Matcher:
                 self._postings.setdefault(word, []).append(index)
         # Typos rarely change the first letter: search only words that start alike.
         self._vocabulary: dict[str, list[str]] = {}
+        # How FAQ words begin (their first glued_part_length letters): a piece of a glued
+        # word that begins no FAQ word is none (lahiran begins as lahir does).
+        self._starts = frozenset(w[: self.settings.glued_part_length] for w in self._surface)
         for word in sorted(self._surface):
             self._vocabulary.setdefault(word[0], []).append(word)
         # Entries answering one kind of question for every document (fees, time, status).
@@ -371,7 +374,11 @@ class Matcher:
         """Return the FAQ word a part of a glued word is, or "" when it is none."""
         lex = self.lexicon
         table = part in lex.words
-        if len(part) < (2 if table else self.settings.glued_part_length):
+        size = self.settings.glued_part_length
+        if len(part) < (2 if table else size):
+            return ""
+        # Most pieces of a typo start no FAQ word: skip them before asking the stemmer.
+        if not table and part not in self._surface and part[:size] not in self._starts:
             return ""
         read = language.words(part, lex, merge=False)
         if len(read) != 1 or (read[0] != part and not table):
