@@ -19,6 +19,11 @@ NEUTRAL_TABLES = ("function_words.txt", "places.txt")
 MONEY = "uang"  # what an amount of money becomes ("50rb" -> uang)
 
 _TOKEN = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+# Where a clause ends: a comma, semicolon, question or exclamation mark, a new line, or a
+# full stop not inside a number (f1.02 and 12.30 stay whole).
+_CLAUSE = re.compile(r"[,;!?\n]|\.(?!\d)")
+# A number run together with a word (17thn, f1, 2thn): read apart.
+_LETTERS_DIGITS = re.compile(r"^(?:([a-z]+)(\d+)|(\d+)([a-z]+))$")
 _REPEAT = re.compile(r"(\w)\1{2,}")
 _DIGIT_REDUP = re.compile(r"^([a-z]{3,})2$")
 
@@ -105,6 +110,10 @@ class Lexicon:
         self.paper_words: frozenset[str] = frozenset()
         # Words saying what befell a document (hilang, rusak); stems.
         self.situation_words: frozenset[str] = frozenset()
+        # Words that undo a holding word: negations (belum ada) and purpose (untuk); stems.
+        self.holding_breaks: frozenset[str] = frozenset()
+        # Copies of a document (fotokopi): held or brought like the document; stems.
+        self.copies: frozenset[str] = frozenset()
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -193,6 +202,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
     lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
+    lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
+    lexicon.copies = _word_set(folder / "copies.txt", lexicon)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     return lexicon
 
@@ -330,8 +341,13 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     redup = _DIGIT_REDUP.match(word)
     if redup:  # selesai2 -> selesai selesai
         return again(redup.group(1)) * 2
+    glued = _LETTERS_DIGITS.match(word)
+    if glued:  # 17thn -> 17 tahun, f1 -> f 1 (as f-1.02 is written too)
+        return tuple(w for part in glued.groups() if part for w in again(part))
     if _REPEAT.search(word):
         return again(_collapse_repeats(lexicon, word))
+    if _stretched_end(lexicon, word):  # gmnn, gantinyaa: the last letter held once more
+        return again(word[:-1])
     if word.endswith("nyo") and len(word) > 5:  # Palembang: ngurusnyo -> ngurusnya
         return again(word[:-3] + "nya")
     for suffix in ("nya", "ku", "mu"):  # possessives: ktpnya, aktaku
@@ -351,6 +367,20 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     ):
         return again(kan)
     return (word,)
+
+
+def _stretched_end(lexicon: Lexicon, word: str) -> bool:
+    """Return True if an unknown word is a known one with its last letter doubled.
+
+    Chat stretches the last letter once as well as many times ("gmnn", "gratiss"); only
+    words of four letters or more, so short codes (pbb, mpp) stay as written.
+    """
+    if len(word) < 4 or word[-1] != word[-2] or not word[-1].isalpha():
+        return False
+    if lexicon.is_word(word):
+        return False
+    short = word[:-1]
+    return lexicon.is_word(short) or _normalise_word(lexicon, short, depth=4) != (short,)
 
 
 def _palembang_a(lexicon: Lexicon, word: str) -> bool:
@@ -381,12 +411,26 @@ def _collapse_repeats(lexicon: Lexicon, word: str) -> str:
     return single
 
 
+class Start(str):
+    """A word that begins a clause (after a comma, a full stop, a question mark ...):
+    domain phrases do not run across into it ("rekam e-ktp, anak aku" is no ktp anak)."""
+
+    __slots__ = ()
+
+
 def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> list[str]:
-    """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems)."""
+    """Return the normalised words of a message (slang, dialect, synonyms resolved; no stems).
+
+    The first word of each clause but the first is a `Start`, so phrases stay in a clause.
+    """
     lexicon = lexicon or default_lexicon()
     out: list[str] = []
-    for raw in _TOKEN.findall(clean(text)):
-        out.extend(_word(lexicon, raw))
+    for number, clause in enumerate(_CLAUSE.split(clean(text))):
+        begin = len(out)
+        for raw in _TOKEN.findall(clause):
+            out.extend(_word(lexicon, raw))
+        if number and len(out) > begin:
+            out[begin] = Start(out[begin])
     return merge_phrases(out, lexicon) if merge else out
 
 
@@ -404,7 +448,11 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
             continue
         for size in range(min(lexicon.max_phrase, len(found) - i), 1, -1):
             value = lexicon.phrases.get(tuple(found[i : i + size]))
-            if value is not None and not _owned(found, i, size, lexicon):
+            if (
+                value is not None
+                and not any(isinstance(w, Start) for w in found[i + 1 : i + size])
+                and not _owned(found, i, size, lexicon)
+            ):
                 out.extend(value)
                 i += size
                 break
@@ -429,6 +477,7 @@ def _owned(found: list[str], at: int, size: int, lexicon: Lexicon) -> bool:
 def stem(word: str, lexicon: Lexicon | None = None) -> str:
     """Return the stem of a normalised word; domain words and protected stems stay whole."""
     lexicon = lexicon or default_lexicon()
+    word = str(word)  # a plain word (not a clause Start): stems are kept for every message
     cached = lexicon._stem_cache.get(word)
     if cached is None:
         cached = _stem(lexicon, word)

@@ -53,6 +53,16 @@ class Settings:
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
+    held_aside: bool = True  # an entry about a held document only is no candidate beside another
+    offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
+    keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
+    same_document_dominance: bool = True  # named beats unnamed about the same document
+    answer_both_either_way: bool = True  # two joined questions: the one saying more first
+    subject_out_of_reach: bool = True  # the subject of a general question leaves it alone
+    dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
+    glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
+    glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
+    courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -224,6 +234,9 @@ class Matcher:
                 self._postings.setdefault(word, []).append(index)
         # Typos rarely change the first letter: search only words that start alike.
         self._vocabulary: dict[str, list[str]] = {}
+        # How FAQ words begin (their first glued_part_length letters): a piece of a glued
+        # word that begins no FAQ word is none (lahiran begins as lahir does).
+        self._starts = frozenset(w[: self.settings.glued_part_length] for w in self._surface)
         for word in sorted(self._surface):
             self._vocabulary.setdefault(word[0], []).append(word)
         # Entries answering one kind of question for every document (fees, time, status).
@@ -259,12 +272,20 @@ class Matcher:
             for word in single & documents:
                 owners[word] = owners.get(word, 0) + 1
         self._own_documents = frozenset(w for w, n in owners.items() if n == 1)
+        # Keyword phrases made only of question and glue words ("berapa lama"): named
+        # whole, they are the entry's topic though each word alone is not.
+        plain = self.lexicon.neutral | self.lexicon.question_words
+        self._phrase_keywords = {
+            e.id: tuple(k for k in longer if k <= plain)
+            for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
+        }
         courtesy_bags = [b for n, b in enumerate(self._bags) if n in self._courtesy]
         other_bags = [b for n, b in enumerate(self._bags) if n not in self._courtesy]
         self._courtesy_words = frozenset().union(*courtesy_bags) - frozenset().union(*other_bags)
         self._typos: dict[str, tuple[str, float]] = {}
         self._readings: dict[str, tuple[str, float | None]] = {}
         self._faq_stems: dict[str, str | None] = {}
+        self._glued: dict[str, tuple[str, ...]] = {}
         # Entries in the order of their ids (equal ids share a place), for cheap tie-breaks.
         ids = sorted({e.id for e in self.entries})
         place = {entry_id: n for n, entry_id in enumerate(ids)}
@@ -294,9 +315,14 @@ class Matcher:
         corrected = []
         for word in written:
             reading, score = self._reading(word)
+            if score == 0.0 and self.settings.glued_words:
+                parts = self._unglued(word)
+                if parts:  # two words run together (rekamktp): read each
+                    corrected.extend(self._clause_start(word, parts))
+                    continue
             if score is not None:  # a typo, or 0.0 for a word the FAQ does not know
                 similarity[reading] = min(score, similarity.get(reading, 1.0))
-            corrected.append(reading)
+            corrected.extend(self._clause_start(word, (reading,)))
         seen: dict[str, _Word] = {}
         # Phrases are merged after typo fixes, so "kartu kelurga" is still kartu keluarga.
         for word in language.merge_phrases(corrected, self.lexicon):
@@ -310,9 +336,17 @@ class Matcher:
                 seen[key] = read
         return list(seen.values())
 
+    @staticmethod
+    def _clause_start(word: str, read: tuple[str, ...]) -> tuple[str, ...]:
+        """Return the words read for a written word, the first still starting its clause."""
+        if isinstance(word, language.Start) and not isinstance(read[0], language.Start):
+            return (language.Start(read[0]), *read[1:])
+        return read
+
     # Citizens reuse words: what a written word reads as is kept per word, not per message.
     def _reading(self, word: str) -> tuple[str, float | None]:
         """Return the word as read and its typo similarity (None: a FAQ word as written)."""
+        word = str(word)  # a plain word: what is kept is read the same in every clause
         found = self._readings.get(word)
         if found is None:
             if word in self._surface or self._stem(word) in self.idf:
@@ -323,6 +357,51 @@ class Matcher:
             if len(self._readings) < 100_000:
                 self._readings[word] = found
         return found
+
+    def _unglued(self, word: str) -> tuple[str, ...]:
+        """Return the two FAQ words an unknown word runs together (rekamktp, aktelahiran),
+        or () when it is not two of them.
+
+        The first part is written as the FAQ or a lexicon table writes it (rekam, akte, sy),
+        the second is a FAQ word (lahiran: lahir); each is at least `glued_part_length`
+        letters long (a shorter one only as a lexicon word: ktpsy) and they are not both
+        glue ("menit" is not men + it). The split with the longest shorter part wins.
+        """
+        found = self._glued.get(word)
+        if found is not None:
+            return found
+        found = ()
+        lex = self.lexicon
+        size = self.settings.glued_part_length
+        best = 0
+        if word.isalpha() and len(word) >= 2 * size - 1:
+            for cut in range(2, len(word) - 1):
+                first, second = word[:cut], word[cut:]
+                if min(cut, len(second)) <= best or (
+                    first not in self._surface and first not in lex.words
+                ):
+                    continue
+                parts = [self._glued_part(first), self._glued_part(second)]
+                if all(parts) and not set(parts) <= self._no_subject:
+                    found, best = tuple(parts), min(cut, len(second))
+        if len(self._glued) < 100_000:
+            self._glued[word] = found
+        return found
+
+    def _glued_part(self, part: str) -> str:
+        """Return the FAQ word a part of a glued word is, or "" when it is none."""
+        lex = self.lexicon
+        table = part in lex.words
+        size = self.settings.glued_part_length
+        if len(part) < (2 if table else size):
+            return ""
+        # Most pieces of a typo start no FAQ word: skip them before asking the stemmer.
+        if not table and part not in self._surface and part[:size] not in self._starts:
+            return ""
+        read = language.words(part, lex, merge=False)
+        if len(read) != 1 or (read[0] != part and not table):
+            return ""
+        return read[0] if self._faq_stem(read[0]) is not None else ""
 
     def _faq_stem(self, word: str) -> str | None:
         """Return the stem of a word if the FAQ uses it, else None."""
@@ -400,10 +479,14 @@ class Matcher:
         read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
+        # An affixed glue word (terhormat: hormat) is glue too.
         unknown = [
             w.written
             for w in read
-            if not w.stem and w.written not in self._no_subject and not self._no_word(w.written)
+            if not w.stem
+            and w.written not in self._no_subject
+            and not self._no_word(w.written)
+            and self._stem(w.written) not in self._no_subject
         ]
         if not known:
             return [], unknown
@@ -513,31 +596,46 @@ class Matcher:
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
+        # A greeting before a question ("halo min, ktp saya hilang") is politeness: when a
+        # real entry names its keyword or a document of the message, greeting, thanks and
+        # officer entries are no candidates at all (`courtesy_yields`).
+        courtesy = {self.entries[n].id for n in self._courtesy}
+        if s.courtesy_yields and ranked[0].entry.id in courtesy:
+            asked = self._asked_beside_courtesy(ranked, courtesy)
+            if asked:
+                ranked = [c for c in self._rank(written)[0] if c.entry.id not in courtesy]
+                top3 = tuple(ranked[: s.max_candidates])
         top = ranked[0]
         if top.score < s.clarify_threshold:
             return Escalate(
                 top3, f"skor tertinggi {top.score:.0f} di bawah ambang {s.clarify_threshold:.0f}"
             )
         # A greeting or thanks around a question is politeness, not a second question.
-        courtesy = {self.entries[n].id for n in self._courtesy}
         polite = top.entry.id not in courtesy
         # A question every document shares (fees, time, status) asked about one document
         # is that question: the document's own entry only says what it is about, so it
         # steps aside (see _asks_about).
         subjects = [c for c in top3 if any(self._asks_about(g, c) for g in top3)]
+        # A document named next to a holding word (bawa, ada) is to bring or held, not asked.
+        held = self._held(written) if s.holding_words else frozenset()
+        # An entry about held documents only, beside an entry about the message's other
+        # document, is context: "ktp hilang, kk masih ada" asks about the card, not the KK.
+        aside = self._about_held(ranked, held) if s.held_aside else []
+        subjects += aside
         askers = [c for c in top3 if c not in subjects]
         lead = askers[0]
+        # A rival that could not be offered (below clarify_threshold) is no rival either.
         close = [
             c
             for c in askers
             if lead.score - c.score < s.margin
             and (c is lead or not (polite and c.entry.id in courtesy))
+            and (c is lead or c.score >= s.clarify_threshold or not s.offerable_rivals)
         ]
         # The entry the message speaks for: among the close ones, the one that dominates
         # every other (usually the best; a rival only by naming its keyword, see _dominates).
-        # A document named next to a holding word (bawa, ada) is to bring or held, not asked:
-        # an entry that explains only that beyond another is no rival and no second question.
-        held = self._held(written) if s.holding_words else frozenset()
+        # An entry that explains only a held document beyond another is no rival and no
+        # second question.
         chosen = next(
             (
                 c
@@ -613,11 +711,15 @@ class Matcher:
                 ):
                     second.append(c)
                     break
-        # An entry that stepped aside as the subject is no rival in reach.
-        in_reach = [c for c in ranked if c not in subjects]
+        # The subject of a general question ("biaya surat pindah"; a status question's
+        # document) and held context are not other entries in reach: the choice would ask
+        # nothing.
+        reach = [
+            c for c in ranked if c not in aside and not (s.subject_out_of_reach and c in subjects)
+        ]
         if (
             chosen is not None
-            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, in_reach))
+            and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
@@ -638,6 +740,17 @@ class Matcher:
             rivals = [c for c in close if c is not anchor]
             if len(rivals) == 1 and self._general_pair(anchor, rivals[0]):
                 pair = rivals[0]
+        # Two documents each asked by name and joined ("akte lahir sama kia"), each able to
+        # be answered alone: the one saying more goes first, whichever scored higher.
+        if (
+            s.answer_both_either_way
+            and pair is not None
+            and anchor.named
+            and len(self._content(anchor)) < len(self._content(pair))
+            and self._answerable(pair, unknown, written, courtesy, s.answer_threshold)
+            and self._answerable(anchor, unknown, written, courtesy, s.answer_threshold)
+        ):
+            anchor, pair = pair, anchor
         if (
             s.answer_both
             and pair is not None
@@ -659,6 +772,7 @@ class Matcher:
             if c.score >= s.clarify_threshold
             and (top.score - c.score < s.margin or c is lead)
             and c not in second
+            and c not in aside
         ]
         # The lead and the second questions first, then the closest others, best first.
         first = [lead] if lead in close else []
@@ -735,6 +849,19 @@ class Matcher:
             self.lexicon.condition_words.intersection(written)
         )
 
+    def _asked_beside_courtesy(self, ranked: list[Candidate], courtesy: set[str]) -> bool:
+        """Return True if a real entry that could be answered (`answer_threshold`) names its
+        keyword or a document the message names: the message asks a question, the greeting
+        around it is politeness ("baik, terima kasih": baik is only near perbaiki)."""
+        reach = self.settings.answer_threshold
+        documents = self.lexicon.documents
+        return any(
+            c.entry.id not in courtesy
+            and c.score >= reach
+            and (c.named - self._no_subject or c.evidence & documents)
+            for c in ranked
+        )
+
     def _held(self, written: list[str]) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
 
@@ -745,19 +872,41 @@ class Matcher:
         if not lex.holding_words:
             return frozenset()
         stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
-        # The kind of a document ("akta lahir juga ada") is part of its name.
-        between = (self._no_subject | self._naming) - lex.holding_words
+        # The kind of a document ("akta lahir juga ada") is part of its name. A negation or
+        # a purpose word between (belum, untuk) ends the phrase; a negation before the
+        # holding word undoes it ("tidak punya kk": missing, not held).
+        between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
-            if word not in lex.documents:
+            if word not in lex.documents and word not in lex.copies:
                 continue
             for step in (-1, 1):
                 near = at + step
                 while 0 <= near < len(stems) and stems[near] in between:
                     near += step
-                if 0 <= near < len(stems) and stems[near] in lex.holding_words:
+                if (
+                    0 <= near < len(stems)
+                    and stems[near] in lex.holding_words
+                    and not (near > 0 and stems[near - 1] in lex.holding_breaks)
+                ):
                     held.add(word)
         return frozenset(held)
+
+    def _about_held(self, ranked: list[Candidate], held: frozenset[str]) -> list[Candidate]:
+        """Return the candidates whose documents (and copies: fotokopi) are all held, when
+        another candidate within reach covers a document the message names that is not held
+        (the one asked about) and names its own keyword."""
+        if not held:
+            return []
+        documents = self.lexicon.documents
+        reach = self.settings.clarify_threshold
+        if not any(
+            c.score >= reach and (c.evidence & documents) - held and c.named - self._no_subject
+            for c in ranked
+        ):
+            return []
+        things = documents | self.lexicon.copies
+        return [c for c in ranked if c.evidence & things and c.evidence & things <= held]
 
     def _only_held(self, best: Candidate, rival: Candidate, held: frozenset[str]) -> bool:
         """Return True if the rival explains beyond the best only held documents (and the
@@ -828,7 +977,15 @@ class Matcher:
             and best.named
             and best.evidence & documents
             and not rival.named
-            and (rival.entry.id in self._general or not rival.evidence & documents)
+            and (
+                rival.entry.id in self._general
+                or not rival.evidence & documents
+                or (
+                    self.settings.same_document_dominance
+                    and best.named - self._no_subject
+                    and rival.evidence & documents <= best.evidence
+                )
+            )
         ):
             return True
         extra = rival.evidence - best.evidence - glue
@@ -846,14 +1003,29 @@ class Matcher:
 
         A choice of one entry asks nothing: when no other entry reaches the clarify
         threshold and the message names a topic keyword of this one (not only question
-        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor.
+        words such as "sudah jadi"), `sole_threshold` is enough; otherwise no floor. A
+        rival this one dominates that explains nothing beyond it but glue is not in reach
+        (`dominated_out_of_reach`): a choice between them would ask nothing.
         """
         s = self.settings
         if chosen.named - self._no_subject and not any(
-            c is not chosen and c.score >= s.clarify_threshold for c in ranked
+            c is not chosen
+            and c.score >= s.clarify_threshold
+            and not (
+                s.dominated_out_of_reach
+                and self._adds_nothing(chosen, c)
+                and self._dominates(chosen, c)
+            )
+            for c in ranked
         ):
             return max(s.sole_threshold, s.clarify_threshold)
         return math.inf
+
+    def _adds_nothing(self, best: Candidate, rival: Candidate) -> bool:
+        """Return True if the rival explains beyond the best only glue, or, naming none of
+        its keywords, only words many entries share (ganti, orang)."""
+        extra = rival.evidence - best.evidence - self.lexicon.neutral
+        return not extra or (not rival.named and not self._telling(extra))
 
     def _telling(self, words: frozenset[str]) -> bool:
         """Return True if one of the words tells entries apart (used by few entries)."""
@@ -886,12 +1058,16 @@ class Matcher:
         s = self.settings
         # Question words say what is asked, not what about: they are no topic word.
         topic = best.evidence - self.lexicon.neutral - self.lexicon.question_words
+        size = len(topic)
+        # ... but a keyword phrase of them named whole ("berapa lama") is the entry's topic.
+        if s.keyword_phrase_topic:
+            size += sum(1 for k in self._phrase_keywords[best.entry.id] if k <= best.named)
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents
-        if s.lone_word_guard and len(topic) <= 1 and unknown and not own:
+        if s.lone_word_guard and size <= 1 and unknown and not own:
             return False
         # Many words the FAQ does not know against few it explains: the story is another's.
-        if s.unknown_guard and len(unknown) > s.unknown_guard * len(topic) and not own:
+        if s.unknown_guard and len(unknown) > s.unknown_guard * size and not own:
             return False
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours.

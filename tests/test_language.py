@@ -123,6 +123,8 @@ def test_stems_protect_domain_words(word, stem):
         ("kerobekan", "rusak"),
         ("diwafatkan", "mati"),
         ("dijemput", "ambil"),  # jemput -> ambil (slang.tsv): a document picked up
+        ("kebelah", "rusak"),  # belah -> rusak: a card split in two
+        ("kebakar", "rusak"),  # bakar -> rusak: a card burnt
         # a root no table knows stays the root
         ("kebanjiran", "banjir"),
     ],
@@ -164,6 +166,33 @@ def test_palembang_ke_is_kan(written, normal):
         ("berapo ari baru kelar", "berapa hari baru selesai"),
         ("jemput ktp", "ambil ktp"),
         ("mw tny", "mau tanya"),
+        ("musti ganti", "harus ganti"),
+        # which papers to bring is the requirements; the little one is a child
+        ("berkasnya apa aja", "syarat apa saja"),
+        ("akte si kecil", "akta anak"),
+        ("berkas saya", "berkas saya"),
+        # fingerprints taken is the recording, not a document picked up
+        ("sidik jarinya diambil dimana", "sidik jari di mana"),
+        ("ktp bisa diambil", "ktp bisa diambil"),
+        # the weekend is Saturday and Sunday
+        ("weekend buka ga", "sabtu minggu buka tidak"),
+        # the moving letter however it is called; moving house stays
+        ("surat pindahan", "surat pindah"),
+        ("pindahan rumah", "pindahan rumah"),
+        # a number run together with a word is read apart; reduplication stays
+        ("umur 17thn", "umur 17 tahun"),
+        ("formulir f1.02", "formulir f 1 02"),
+        ("ktp2 nya", "ktp ktp"),
+        # split, holed, crushed: the card is damaged
+        ("ktp bolong", "ktp rusak"),
+        ("ktp ancur", "ktp rusak"),
+        # a card for small children is the child's card (KIA)
+        ("ktp buat bocil", "kia"),
+        ("ktp utk anak2", "kia"),
+        ("ktp buat anak saya", "ktp buat anak saya"),
+        # the last letter held once more, as well as many times
+        ("biayanyaa brp", "biaya berapa"),
+        ("syaratt apa", "syarat apa"),
     ],
 )
 def test_chat_forms_read_as_the_faqs_words(written, normal):
@@ -231,6 +260,11 @@ def test_shipped_neutral_words_keep_intent_words_out():
     # the offices' seats and chat spellings, where people come from; weekdays say when
     assert {"baturaja", "tebing", "prabu", "jakarta", "jawa", "senin", "kamis"} <= neutral
     assert {"depan", "samping"} <= neutral  # where beside what ("di depan kantor")
+    # how a story is told: who (dia), only, since, about, really; never what it is about
+    assert {"dia", "mereka", "cuma", "hanya", "sejak", "saat", "soal", "memang"} <= neutral
+    assert {"langsung", "tanya"} <= neutral  # how it is asked: directly; a question comes
+    assert {"hormat", "sore"} <= neutral  # the politeness of a letter (dengan hormat)
+    assert "asli" in neutral  # which copy (kk asli) or where from (asli bandung)
     # the FAQ's own day words and greeting times are not glue
     assert not {"sabtu", "minggu", "jumat", "pagi", "malam"} & neutral
     assert not {"berapa", "kapan", "bagaimana", "sudah", "belum", "baru", "lama"} & neutral
@@ -291,3 +325,31 @@ def test_owner_words_are_data(tmp_path):
     (folder / "owner_words.txt").write_text("awak\n", encoding="utf-8")
     lexicon = language.load_lexicon(folder, stemmer=False)
     assert language.words("ktp bocah awak", lexicon) == ["ktp", "bocah", "awak"]
+
+
+@pytest.mark.parametrize("word", ["pbb", "mpp", "free"])
+def test_short_codes_and_unknown_words_keep_their_double_letter(word):
+    # Only a known word under the doubled letter is stretched; short codes stay.
+    assert language.normalize(word) == word
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("rekam ktp, anak saya 17 tahun", "rekam ktp anak saya 17 tahun"),
+        ("syarat kartu. keluarga saya", "syarat kartu keluarga saya"),
+        ("ktp anak syaratnya", "kia syarat"),
+        ("jam 12.30 tutup", "jam 12 30 tutup"),
+    ],
+)
+def test_a_phrase_does_not_run_across_a_clause(written, normal):
+    # A comma or a full stop ends a clause: "ktp, anak" are two things, not the KIA.
+    assert language.normalize(written) == normal
+
+
+def test_a_clause_start_is_still_the_same_word():
+    found = language.words("ktp hilang, kk ada", merge=False)
+    assert found == ["ktp", "hilang", "kartu keluarga", "ada"]
+    assert isinstance(found[2], language.Start) and not isinstance(found[0], language.Start)
+    # Stems are kept for every message: a clause start leaves no trace in them.
+    assert type(language.stem(found[2])) is str
