@@ -37,6 +37,7 @@ class Settings:
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
+    uncovered_guard: bool = True  # a service we do not cover (legalisir, paspor) unexplained
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
@@ -491,7 +492,12 @@ class Matcher:
         if not known:
             return [], unknown
         s = self.settings
-        foreign = [w for w in unknown if w in self.lexicon.other_topics]
+        lex = self.lexicon
+        foreign = [
+            w
+            for w in unknown
+            if w in lex.other_topics or w in lex.uncovered or self._stem(w) in lex.uncovered
+        ]
         # Unknown words mostly tell a story in long messages, so their weight grows slowly;
         # a service of another agency (paspor, bpjs) is the subject, and weighs in full.
         unknown_mass = s.unknown_word_weight * math.sqrt(len(unknown) - len(foreign))
@@ -839,6 +845,19 @@ class Matcher:
                     return True
         return False
 
+    def _uncovered(self, written: list[str]) -> frozenset[str]:
+        """Return the message's words (stems) naming a service the FAQ does not cover:
+        uncovered_services.txt (legalisir, adopsi) and other_topics.txt (paspor, pinjol)."""
+        lex = self.lexicon
+        found = set()
+        for word in language.merge_phrases(written, lex):
+            stem = self._stem(word)
+            if word in lex.uncovered or stem in lex.uncovered:
+                found.add(stem)
+        # One held or to bring ("akta cerainya sudah ada") is the citizen's paper, not
+        # the service asked about.
+        return frozenset(found - self._held(written)) if found else frozenset()
+
     def _supposes(self, written: list[str]) -> bool:
         """Return True if the message supposes (condition_words: kalau, jika).
 
@@ -878,7 +897,7 @@ class Matcher:
         between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
-            if word not in lex.documents and word not in lex.copies:
+            if word not in lex.documents and word not in lex.copies and word not in lex.uncovered:
                 continue
             for step in (-1, 1):
                 near = at + step
@@ -1077,6 +1096,11 @@ class Matcher:
             and lex.other_topics.intersection(unknown)
             and not (best.evidence & lex.documents)
         ):
+            return False
+        # A service the FAQ does not cover named (legalisir, adopsi; another agency's:
+        # paspor, pinjol) beside our document: "legalisir akte kelahiran" asks about the
+        # copy, not the certificate. Only an entry explaining that word answers it.
+        if s.uncovered_guard and self._uncovered(written) - best.evidence:
             return False
         # An entry named only by what befell a document (hilang, rusak) is about a document
         # only when the message names one it covers: "tv sama motor ilang" is not our case.

@@ -1412,3 +1412,68 @@ def test_a_copy_still_held_is_context_like_its_document(tmp_path):
     assert not isinstance(before, Answer)
     result = Matcher(COPIES).match(text)
     assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+# Our documents' entries, for the rule on services beside them that the FAQ does not cover.
+NEARBY = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "akta-lahir",
+            "Apa syarat akta kelahiran?",
+            "syarat bikin akta kelahiran",
+            "akte lahir anak",
+            keywords=("akta kelahiran", "akta lahir"),
+        ),
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "syarat bikin kk baru",
+            "pisah kk setelah cerai",
+            keywords=("kk",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # Legalising a copy, not making the certificate.
+        ("akte lahir anak sy mau dilegalisir syaratnya apa", "akta-lahir"),
+        # A foreign citizen's card: the recording entry is about our citizens' first card.
+        ("syarat rekam ktp untuk suami sy yg wna", "rekam"),
+        # Someone in prison: the card's entry does not say how that works.
+        ("syarat rekam ktp buat abang sy yg di rutan", "rekam"),
+    ],
+)
+def test_a_service_we_do_not_cover_beside_our_document_is_not_answered(text, entry_id):
+    off = Matcher(NEARBY, Settings(uncovered_guard=False), lexicon=_without_uncovered_weight())
+    assert off.match(text).entry.id == entry_id
+    assert not isinstance(Matcher(NEARBY).match(text), Answer)
+
+
+def _without_uncovered_weight() -> language.Lexicon:
+    """Return the shipped lexicon as it was before uncovered_services.txt weighed."""
+    lexicon = language.load_lexicon()
+    lexicon.uncovered = frozenset()
+    return lexicon
+
+
+def test_a_service_we_do_not_cover_held_is_only_the_citizens_paper():
+    # The divorce certificate is already there: the question is the new KK.
+    result = Matcher(NEARBY).match("mau bikin kk baru, akta cerai sudah ada")
+    assert isinstance(result, Answer) and result.entry.id == "kk"
+    # Asked for, it is the question ("bikin akta cerai"), which no entry here explains.
+    assert not isinstance(Matcher(NEARBY).match("syarat bikin akta cerai"), Answer)
+
+
+def test_an_entry_explaining_the_service_still_answers_it(tmp_path):
+    # Staff extend the list; an entry whose phrasings use the word keeps answering it.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    with (folder / "uncovered_services.txt").open("a", encoding="utf-8") as out:
+        out.write("calo\n")
+    lexicon = language.load_lexicon(folder)
+    result = Matcher(NEARBY, lexicon=lexicon).match("calo ktp minta bayaran")
+    assert isinstance(result, Answer) and result.entry.id == "pungli"
