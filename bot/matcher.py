@@ -54,6 +54,7 @@ class Settings:
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
+    abroad_places: bool = True  # ... a word the FAQ does not know between (johor) is a place
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
     offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
     keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
@@ -828,20 +829,39 @@ class Matcher:
         return dict.fromkeys(self._status, words)
 
     def _abroad(self, written: list[str]) -> bool:
-        """Return True if a civil event (event_words: lahir, meninggal) is next to a foreign
-        country (abroad_words), only glue words between: "lahir di malaysia"."""
+        """Return True if a civil event (event_words: lahir, meninggal, pindah) is next to a
+        foreign country (abroad_words) in one clause, only glue words, documents ("pindah
+        ktp ke malaysia") or words the FAQ does not know (a town abroad: "lahir di johor
+        malaysia") between."""
         lex = self.lexicon
-        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
         if not lex.abroad_words.intersection(stems):
             return False
+        starts = [isinstance(w, language.Start) for w in merged]
+        places = self.settings.abroad_places
+
+        def between(at: int) -> bool:
+            word = stems[at]
+            if word in lex.abroad_words:
+                return False
+            return word in self._no_subject or (
+                places and (word in lex.documents or word not in self.idf)
+            )
+
         for at, word in enumerate(stems):
             if word not in lex.event_words:
                 continue
             for step in (-1, 1):
                 near = at + step
-                while 0 <= near < len(stems) and stems[near] in self._no_subject:
+                # A clause ends at its last word: "pulang dari malaysia, mau pindah".
+                while 0 <= near < len(stems) and not starts[max(near, near - step)]:
+                    if not between(near):
+                        break
                     near += step
-                if 0 <= near < len(stems) and stems[near] in lex.abroad_words:
+                else:
+                    continue
+                if stems[near] in lex.abroad_words:
                     return True
         return False
 

@@ -1477,3 +1477,50 @@ def test_an_entry_explaining_the_service_still_answers_it(tmp_path):
     lexicon = language.load_lexicon(folder)
     result = Matcher(NEARBY, lexicon=lexicon).match("calo ktp minta bayaran")
     assert isinstance(result, Answer) and result.entry.id == "pungli"
+
+
+def test_a_town_abroad_between_an_event_and_its_country_is_still_abroad():
+    lahir = entry(
+        "akta-lahir",
+        "Apa syarat akta kelahiran?",
+        "syarat bikin akta kelahiran",
+        "akte lahir anak",
+        keywords=("akta kelahiran", "akta lahir"),
+    )
+    faq = Faq(entries=(*GROUNDING.entries, lahir))
+    text = "akte lahir anak sy yg lahir di kobe jepang gmn"
+    assert Matcher(faq, Settings(abroad_places=False)).match(text).entry.id == "akta-lahir"
+    assert not isinstance(Matcher(faq).match(text), Answer)
+    # A word the FAQ knows between is no place: "lahir anak ... jepang" is not the event.
+    known = "akte lahir anak, suami kerja jepang"
+    assert Matcher(faq).match(known).entry.id == "akta-lahir"
+
+
+MOVING = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "pindah",
+            "Bagaimana mengurus pindah domisili?",
+            "mau pindah domisili",
+            "pindah ktp ke kota lain",
+            keywords=("pindah", "domisili"),
+        ),
+    )
+)
+
+
+def test_moving_abroad_is_an_event_abroad(tmp_path):
+    text = "mau pindah ke korea, ktp gmn"
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    events = folder / "event_words.txt"
+    events.write_text(events.read_text(encoding="utf-8").replace("pindah\n", ""))
+    before = Matcher(MOVING, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "pindah"
+    assert not isinstance(Matcher(MOVING).match(text), Answer)
+    # The document moved may stand between the move and the country.
+    assert not isinstance(Matcher(MOVING).match("mau pindah ktp ke korea"), Answer)
+    # Coming home from abroad, in another clause, is no move abroad.
+    home = Matcher(MOVING).match("baru pulang dari korea, mau pindah ktp ke kota lain")
+    assert isinstance(home, Answer) and home.entry.id == "pindah"
