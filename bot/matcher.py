@@ -38,6 +38,7 @@ class Settings:
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
     uncovered_guard: bool = True  # a service we do not cover (legalisir, paspor) unexplained
+    bot_talk: bool = True  # "kamu bot ya?": talk about the bot is no request for a human
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
@@ -729,6 +730,7 @@ class Matcher:
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
+            and not (s.bot_talk and self._about_the_bot(chosen, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
@@ -864,6 +866,26 @@ class Matcher:
                 if stems[near] in lex.abroad_words:
                     return True
         return False
+
+    def _about_the_bot(self, candidate: Candidate, written: list[str]) -> bool:
+        """Return True if the only topic words the candidate explains name the bot itself
+        (bot_words: bot, robot) and no negation comes before one (negation_words, glue
+        between: "bukan bot kan", "dak usah bot" want a human): "kamu bot ya?" talks about
+        the bot, it does not ask for an officer."""
+        lex = self.lexicon
+        content = candidate.evidence - lex.neutral - lex.question_words
+        if not content or not content <= lex.bot_words:
+            return False
+        stems = [self._stem(w) for w in written]
+        for at, word in enumerate(stems):
+            if word not in lex.bot_words:
+                continue
+            near = at - 1
+            while near >= 0 and stems[near] in self._no_subject - lex.negation_words:
+                near -= 1
+            if near >= 0 and stems[near] in lex.negation_words:
+                return False
+        return True
 
     def _uncovered(self, written: list[str]) -> frozenset[str]:
         """Return the message's words (stems) naming a service the FAQ does not cover:

@@ -1524,3 +1524,31 @@ def test_moving_abroad_is_an_event_abroad(tmp_path):
     # Coming home from abroad, in another clause, is no move abroad.
     home = Matcher(MOVING).match("baru pulang dari korea, mau pindah ktp ke kota lain")
     assert isinstance(home, Answer) and home.entry.id == "pindah"
+
+
+OFFICER = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "petugas",
+            "Saya ingin bicara dengan petugas",
+            "mau bicara dengan petugas",
+            "bukan bot kan",
+            "tolong balas orang bukan mesin",
+            tags=("percakapan",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["kamu ini bot kah", "botnya pinter ya"])
+def test_talk_about_the_bot_is_no_request_for_an_officer(text):
+    before = Matcher(OFFICER, Settings(bot_talk=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "petugas"
+    assert not isinstance(Matcher(OFFICER).match(text), Answer)
+
+
+@pytest.mark.parametrize("text", ["ini bukan bot kan?", "gak usah bot, petugas aja"])
+def test_not_wanting_the_bot_asks_for_a_human(text):
+    result = Matcher(OFFICER).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "petugas"
