@@ -51,6 +51,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
+    situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
@@ -703,6 +704,20 @@ class Matcher:
                 and c.named & befell
                 and c.evidence & documents
             ]
+        # What befell the document that no entry covering the document explains ("kia
+        # anak hilang": the card's entry is about making one, the lost-card entry is about
+        # the KTP) is a case the FAQ does not answer: the leading entry is not answered.
+        untold = False
+        if s.situation_uncovered and anchor.entry.id not in self._general:
+            befell = self.lexicon.situation_words.intersection(map(self._stem, written))
+            befell -= anchor.evidence
+            named = self.lexicon.documents.intersection(map(self._stem, written))
+            untold = bool(befell) and not any(
+                c.evidence & befell
+                and (not named or c.evidence & named)
+                and c.entry.id not in self._general
+                for c in ranked
+            )
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         if anchor.evidence & documents:
@@ -729,6 +744,7 @@ class Matcher:
             chosen is not None
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
+            and not untold
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
             and not (s.bot_talk and self._about_the_bot(chosen, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))

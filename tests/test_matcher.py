@@ -963,8 +963,14 @@ def test_what_befell_the_document_is_never_left_out():
     result = Matcher(SITUATION).match(text)
     assert isinstance(result, Clarify)
     assert [c.entry.id for c in result.candidates] == ["rekam", "hilang"]
-    # The lost-card entry covers the KTP, not a lost kk: no case of its own there.
-    assert Matcher(SITUATION).match("kk ilang, perlu sidik jari ulang").entry.id == "rekam"
+    # The lost-card entry covers the KTP, not a lost kk: no case of its own there, so the
+    # recording entry leads; but no entry here tells what to do with a lost KK, so it is
+    # offered, not answered (situation_uncovered).
+    lost_kk = "kk ilang, perlu sidik jari ulang"
+    off = Settings(situation_uncovered=False)
+    assert Matcher(SITUATION, off).match(lost_kk).entry.id == "rekam"
+    result = Matcher(SITUATION).match(lost_kk)
+    assert isinstance(result, Clarify) and result.candidates[0].entry.id == "rekam"
 
 
 def test_a_supposition_is_never_answered_with_the_status_entry():
@@ -1552,3 +1558,21 @@ def test_talk_about_the_bot_is_no_request_for_an_officer(text):
 def test_not_wanting_the_bot_asks_for_a_human(text):
     result = Matcher(OFFICER).match(text)
     assert isinstance(result, Answer) and result.entry.id == "petugas"
+
+
+@pytest.mark.parametrize("text", ["kk bolong gimana", "kk ilang gimana caranya"])
+def test_what_befell_a_document_that_no_entry_on_it_explains_is_not_answered(text):
+    # The KK entry here is about making one; the lost-card entry is about the KTP: the
+    # FAQ does not tell what to do with a damaged or lost KK.
+    before = Matcher(NEARBY, Settings(situation_uncovered=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "kk"
+    assert not isinstance(Matcher(NEARBY).match(text), Answer)
+    # The lost KTP is the lost-card entry's own case.
+    result = Matcher(NEARBY).match("ktp sy hilang dicuri")
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+
+
+def test_next_door_is_not_split():
+    # kebelah (split) is rusak, but sebelah (next door) is not its affixed form.
+    assert language.stem("sebelah") == "sebelah"
+    assert language.stem(language.words("kebelah")[0]) == "rusak"
