@@ -1576,3 +1576,23 @@ def test_next_door_is_not_split():
     # kebelah (split) is rusak, but sebelah (next door) is not its affixed form.
     assert language.stem("sebelah") == "sebelah"
     assert language.stem(language.words("kebelah")[0]) == "rusak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "surat keterangan ahli waris bikin dimana",
+        "akta pengakuan anak syaratnya",
+        "nik ganda di kk sama ktp gimana",
+        "apostille akta kelahiran",
+        "akta kelahiran mau diterjemahkan ke bahasa inggris",
+    ],
+)
+def test_services_near_ours_in_the_shipped_lexicon_are_not_answered(shipped, text):
+    # Heirs' letters, acknowledging a child, duplicate records, apostille, translation:
+    # near our documents, but no answer of ours explains them.
+    faq, settings, _ = shipped
+    assert not isinstance(Matcher(faq, settings).match(text), Answer)
+    # An inheritance is only what the death certificate is for.
+    result = Matcher(faq, settings).match("bikin akta mati utk urus warisan ke bank")
+    assert isinstance(result, Answer) and result.entry.id == "akta-kematian"
