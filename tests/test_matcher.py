@@ -1586,6 +1586,7 @@ def test_next_door_is_not_split():
         "nik ganda di kk sama ktp gimana",
         "apostille akta kelahiran",
         "akta kelahiran mau diterjemahkan ke bahasa inggris",
+        "e-ktp ibu sy dipakai utk pinjol, lapor kemana",
     ],
 )
 def test_services_near_ours_in_the_shipped_lexicon_are_not_answered(shipped, text):
