@@ -379,3 +379,9 @@ def test_uncovered_services_are_data_in_normal_form_and_stem(tmp_path):
     assert {"akta perkawinan", "penjara"} <= lexicon.uncovered
     assert "legalisir" not in lexicon.uncovered
     assert language.stem("dipenjara", lexicon) in lexicon.uncovered
+
+
+def test_online_is_how_not_the_digital_card():
+    # "ktp online" is a card applied for or checked online as often as the digital card.
+    assert language.words("pengajuan ktp online sy") == ["pengajuan", "ktp", "daring", "saya"]
+    assert language.words("ktp digital") == ["ikd"]
