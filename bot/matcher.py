@@ -912,9 +912,27 @@ class Matcher:
             stem = self._stem(word)
             if word in lex.uncovered or stem in lex.uncovered:
                 found.add(stem)
-        # One held or to bring ("akta cerainya sudah ada") is the citizen's paper, not
-        # the service asked about.
-        return frozenset(found - self._held(written)) if found else frozenset()
+        if not found:
+            return frozenset()
+        # One held or to bring ("akta cerainya sudah ada") or lacking ("tanpa akta nikah",
+        # "belum punya akta nikah") is the citizen's situation, not the service asked about.
+        return frozenset(found - self._held(written) - self._lacking(written, found))
+
+    def _lacking(self, written: list[str], things: set[str]) -> frozenset[str]:
+        """Return the things a negation (negation_words: tanpa, belum) comes before, glue
+        and holding words between ("belum punya akta nikah")."""
+        lex = self.lexicon
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        skip = (self._no_subject | lex.holding_words) - lex.negation_words
+        lacking = set()
+        for at, word in enumerate(stems):
+            if word in things:
+                near = at - 1
+                while near >= 0 and stems[near] in skip:
+                    near -= 1
+                if near >= 0 and stems[near] in lex.negation_words:
+                    lacking.add(word)
+        return frozenset(lacking)
 
     def _supposes(self, written: list[str]) -> bool:
         """Return True if the message supposes (condition_words: kalau, jika).

@@ -1597,3 +1597,18 @@ def test_services_near_ours_in_the_shipped_lexicon_are_not_answered(shipped, tex
     # An inheritance is only what the death certificate is for.
     result = Matcher(faq, settings).match("bikin akta mati utk urus warisan ke bank")
     assert isinstance(result, Answer) and result.entry.id == "akta-kematian"
+
+
+def test_a_service_we_do_not_cover_that_the_citizen_lacks_is_their_situation(tmp_path):
+    # Without a marriage certificate: the birth certificate is still what is asked about.
+    text = "syarat akte lahir anak tanpa akta nikah"
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    negations = folder / "negation_words.txt"
+    negations.write_text(negations.read_text(encoding="utf-8").replace("tanpa\n", ""))
+    before = Matcher(NEARBY, lexicon=language.load_lexicon(folder)).match(text)
+    assert not isinstance(before, Answer)
+    result = Matcher(NEARBY).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "akta-lahir"
+    # A negation after it is how a question ends, not what is lacking.
+    assert not isinstance(Matcher(NEARBY).match("rekam ktp buat napi bisa tidak"), Answer)
