@@ -86,6 +86,12 @@ class Lexicon:
         self.root_words: dict[str, str] = {}
         self.documents: frozenset[str] = frozenset()  # document names, in normal form
         self.other_topics: frozenset[str] = frozenset()  # services of other agencies
+        # Services and matters near ours the FAQ does not cover (legalisir, adopsi, lapas);
+        # normal form and stems.
+        self.uncovered: frozenset[str] = frozenset()
+        # Words naming the bot itself (bot, robot) and negations (bukan, tidak); stems.
+        self.bot_words: frozenset[str] = frozenset()
+        self.negation_words: frozenset[str] = frozenset()
         # Words that say what is asked (berapa, kapan, sudah), not what about; normal form.
         self.question_words: frozenset[str] = frozenset()
         # Words that join two things side by side (dan, sama, juga), in normal form.
@@ -205,6 +211,11 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
+    lexicon.bot_words = _word_set(folder / "bot_words.txt", lexicon)
+    lexicon.negation_words = _word_set(folder / "negation_words.txt", lexicon)
+    uncovered = folder / "uncovered_services.txt"
+    lexicon.uncovered = _word_set(uncovered, lexicon, stemmed=False, merge=True)
+    lexicon.uncovered |= _word_set(uncovered, lexicon, merge=True)
     return lexicon
 
 

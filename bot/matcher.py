@@ -37,6 +37,8 @@ class Settings:
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
+    uncovered_guard: bool = True  # a service we do not cover (legalisir, paspor) unexplained
+    bot_talk: bool = True  # "kamu bot ya?": talk about the bot is no request for a human
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
     two_topics: bool = True  # keywords of two entries named: offer both, never answer one
     two_topics_spread: int = 2  # ... keywords used by more entries than this are shared
@@ -49,10 +51,12 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
+    situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
+    abroad_places: bool = True  # ... a word the FAQ does not know between (johor) is a place
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
     offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
     keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
@@ -491,7 +495,12 @@ class Matcher:
         if not known:
             return [], unknown
         s = self.settings
-        foreign = [w for w in unknown if w in self.lexicon.other_topics]
+        lex = self.lexicon
+        foreign = [
+            w
+            for w in unknown
+            if w in lex.other_topics or w in lex.uncovered or self._stem(w) in lex.uncovered
+        ]
         # Unknown words mostly tell a story in long messages, so their weight grows slowly;
         # a service of another agency (paspor, bpjs) is the subject, and weighs in full.
         unknown_mass = s.unknown_word_weight * math.sqrt(len(unknown) - len(foreign))
@@ -695,6 +704,20 @@ class Matcher:
                 and c.named & befell
                 and c.evidence & documents
             ]
+        # What befell the document that no entry covering the document explains ("kia
+        # anak hilang": the card's entry is about making one, the lost-card entry is about
+        # the KTP) is a case the FAQ does not answer: the leading entry is not answered.
+        untold = False
+        if s.situation_uncovered and anchor.entry.id not in self._general:
+            befell = self.lexicon.situation_words.intersection(map(self._stem, written))
+            befell -= anchor.evidence
+            named = self.lexicon.documents.intersection(map(self._stem, written))
+            untold = bool(befell) and not any(
+                c.evidence & befell
+                and (not named or c.evidence & named)
+                and c.entry.id not in self._general
+                for c in ranked
+            )
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         if anchor.evidence & documents:
@@ -721,7 +744,9 @@ class Matcher:
             chosen is not None
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
+            and not untold
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
+            and not (s.bot_talk and self._about_the_bot(chosen, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):
             return Answer(chosen, (chosen, *(c for c in top3 if c is not chosen)))
@@ -822,22 +847,92 @@ class Matcher:
         return dict.fromkeys(self._status, words)
 
     def _abroad(self, written: list[str]) -> bool:
-        """Return True if a civil event (event_words: lahir, meninggal) is next to a foreign
-        country (abroad_words), only glue words between: "lahir di malaysia"."""
+        """Return True if a civil event (event_words: lahir, meninggal, pindah) is next to a
+        foreign country (abroad_words) in one clause, only glue words, documents ("pindah
+        ktp ke malaysia") or words the FAQ does not know (a town abroad: "lahir di johor
+        malaysia") between."""
         lex = self.lexicon
-        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
         if not lex.abroad_words.intersection(stems):
             return False
+        starts = [isinstance(w, language.Start) for w in merged]
+        places = self.settings.abroad_places
+
+        def between(at: int) -> bool:
+            word = stems[at]
+            if word in lex.abroad_words:
+                return False
+            return word in self._no_subject or (
+                places and (word in lex.documents or word not in self.idf)
+            )
+
         for at, word in enumerate(stems):
             if word not in lex.event_words:
                 continue
             for step in (-1, 1):
                 near = at + step
-                while 0 <= near < len(stems) and stems[near] in self._no_subject:
+                # A clause ends at its last word: "pulang dari malaysia, mau pindah".
+                while 0 <= near < len(stems) and not starts[max(near, near - step)]:
+                    if not between(near):
+                        break
                     near += step
-                if 0 <= near < len(stems) and stems[near] in lex.abroad_words:
+                else:
+                    continue
+                if stems[near] in lex.abroad_words:
                     return True
         return False
+
+    def _about_the_bot(self, candidate: Candidate, written: list[str]) -> bool:
+        """Return True if the only topic words the candidate explains name the bot itself
+        (bot_words: bot, robot) and no negation comes before one (negation_words, glue
+        between: "bukan bot kan", "dak usah bot" want a human): "kamu bot ya?" talks about
+        the bot, it does not ask for an officer."""
+        lex = self.lexicon
+        content = candidate.evidence - lex.neutral - lex.question_words
+        if not content or not content <= lex.bot_words:
+            return False
+        stems = [self._stem(w) for w in written]
+        for at, word in enumerate(stems):
+            if word not in lex.bot_words:
+                continue
+            near = at - 1
+            while near >= 0 and stems[near] in self._no_subject - lex.negation_words:
+                near -= 1
+            if near >= 0 and stems[near] in lex.negation_words:
+                return False
+        return True
+
+    def _uncovered(self, written: list[str]) -> frozenset[str]:
+        """Return the message's words (stems) naming a service the FAQ does not cover:
+        uncovered_services.txt (legalisir, adopsi) and other_topics.txt (paspor, pinjol)."""
+        lex = self.lexicon
+        found = set()
+        for word in language.merge_phrases(written, lex):
+            stem = self._stem(word)
+            if word in lex.uncovered or stem in lex.uncovered:
+                found.add(stem)
+        if not found:
+            return frozenset()
+        # One held or to bring ("akta cerainya sudah ada") or lacking ("tanpa akta nikah",
+        # "belum punya akta nikah") is the citizen's situation, not the service asked about.
+        return frozenset(found - self._held(written) - self._lacking(written, found))
+
+    def _lacking(self, written: list[str], things: set[str]) -> frozenset[str]:
+        """Return the things a negation (negation_words: tanpa, belum) comes before, glue
+        and holding words between ("belum punya akta nikah")."""
+        lex = self.lexicon
+        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        skip = (self._no_subject | lex.holding_words) - lex.negation_words
+        lacking = set()
+        for at, word in enumerate(stems):
+            if word in things:
+                near = at - 1
+                while near >= 0 and stems[near] in skip:
+                    near -= 1
+                if near >= 0 and stems[near] in lex.negation_words:
+                    lacking.add(word)
+        return frozenset(lacking)
 
     def _supposes(self, written: list[str]) -> bool:
         """Return True if the message supposes (condition_words: kalau, jika).
@@ -878,7 +973,7 @@ class Matcher:
         between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
-            if word not in lex.documents and word not in lex.copies:
+            if word not in lex.documents and word not in lex.copies and word not in lex.uncovered:
                 continue
             for step in (-1, 1):
                 near = at + step
@@ -1077,6 +1172,11 @@ class Matcher:
             and lex.other_topics.intersection(unknown)
             and not (best.evidence & lex.documents)
         ):
+            return False
+        # A service the FAQ does not cover named (legalisir, adopsi; another agency's:
+        # paspor, pinjol) beside our document: "legalisir akte kelahiran" asks about the
+        # copy, not the certificate. Only an entry explaining that word answers it.
+        if s.uncovered_guard and self._uncovered(written) - best.evidence:
             return False
         # An entry named only by what befell a document (hilang, rusak) is about a document
         # only when the message names one it covers: "tv sama motor ilang" is not our case.

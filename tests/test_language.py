@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -353,3 +354,34 @@ def test_a_clause_start_is_still_the_same_word():
     assert isinstance(found[2], language.Start) and not isinstance(found[0], language.Start)
     # Stems are kept for every message: a clause start leaves no trace in them.
     assert type(language.stem(found[2])) is str
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # A certificate the FAQ does not cover is one unit, not the birth certificate's akta.
+        ("akte nikahnya sudah ada", ["akta perkawinan", "sudah", "ada"]),
+        ("bikin akta perceraian", ["buat", "akta perceraian"]),
+        # A letter of residence from the village is not moving one's domicile.
+        ("surat domisili dr kelurahan", ["surat keterangan domisili", "dari", "kelurahan"]),
+        ("proses pengangkatan anak", ["proses", "adopsi"]),
+    ],
+)
+def test_services_we_do_not_cover_are_one_unit(written, normal):
+    assert language.words(written) == normal
+
+
+def test_uncovered_services_are_data_in_normal_form_and_stem(tmp_path):
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    (folder / "uncovered_services.txt").write_text("# services\nakte nikah\npenjara\n")
+    lexicon = language.load_lexicon(folder)
+    assert {"akta perkawinan", "penjara"} <= lexicon.uncovered
+    assert "legalisir" not in lexicon.uncovered
+    assert language.stem("dipenjara", lexicon) in lexicon.uncovered
+
+
+def test_online_is_how_not_the_digital_card():
+    # "ktp online" is a card applied for or checked online as often as the digital card.
+    assert language.words("pengajuan ktp online sy") == ["pengajuan", "ktp", "daring", "saya"]
+    assert language.words("ktp digital") == ["ikd"]

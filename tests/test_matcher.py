@@ -963,8 +963,14 @@ def test_what_befell_the_document_is_never_left_out():
     result = Matcher(SITUATION).match(text)
     assert isinstance(result, Clarify)
     assert [c.entry.id for c in result.candidates] == ["rekam", "hilang"]
-    # The lost-card entry covers the KTP, not a lost kk: no case of its own there.
-    assert Matcher(SITUATION).match("kk ilang, perlu sidik jari ulang").entry.id == "rekam"
+    # The lost-card entry covers the KTP, not a lost kk: no case of its own there, so the
+    # recording entry leads; but no entry here tells what to do with a lost KK, so it is
+    # offered, not answered (situation_uncovered).
+    lost_kk = "kk ilang, perlu sidik jari ulang"
+    off = Settings(situation_uncovered=False)
+    assert Matcher(SITUATION, off).match(lost_kk).entry.id == "rekam"
+    result = Matcher(SITUATION).match(lost_kk)
+    assert isinstance(result, Clarify) and result.candidates[0].entry.id == "rekam"
 
 
 def test_a_supposition_is_never_answered_with_the_status_entry():
@@ -1418,3 +1424,197 @@ def test_a_copy_still_held_is_context_like_its_document(tmp_path):
     assert not isinstance(before, Answer)
     result = Matcher(COPIES).match(text)
     assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+# Our documents' entries, for the rule on services beside them that the FAQ does not cover.
+NEARBY = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "akta-lahir",
+            "Apa syarat akta kelahiran?",
+            "syarat bikin akta kelahiran",
+            "akte lahir anak",
+            keywords=("akta kelahiran", "akta lahir"),
+        ),
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "syarat bikin kk baru",
+            "pisah kk setelah cerai",
+            keywords=("kk",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # Legalising a copy, not making the certificate.
+        ("akte lahir anak sy mau dilegalisir syaratnya apa", "akta-lahir"),
+        # A foreign citizen's card: the recording entry is about our citizens' first card.
+        ("syarat rekam ktp untuk suami sy yg wna", "rekam"),
+        # Someone in prison: the card's entry does not say how that works.
+        ("syarat rekam ktp buat abang sy yg di rutan", "rekam"),
+    ],
+)
+def test_a_service_we_do_not_cover_beside_our_document_is_not_answered(text, entry_id):
+    off = Matcher(NEARBY, Settings(uncovered_guard=False), lexicon=_without_uncovered_weight())
+    assert off.match(text).entry.id == entry_id
+    assert not isinstance(Matcher(NEARBY).match(text), Answer)
+
+
+def _without_uncovered_weight() -> language.Lexicon:
+    """Return the shipped lexicon as it was before uncovered_services.txt weighed."""
+    lexicon = language.load_lexicon()
+    lexicon.uncovered = frozenset()
+    return lexicon
+
+
+def test_a_service_we_do_not_cover_held_is_only_the_citizens_paper():
+    # The divorce certificate is already there: the question is the new KK.
+    result = Matcher(NEARBY).match("mau bikin kk baru, akta cerai sudah ada")
+    assert isinstance(result, Answer) and result.entry.id == "kk"
+    # Asked for, it is the question ("bikin akta cerai"), which no entry here explains.
+    assert not isinstance(Matcher(NEARBY).match("syarat bikin akta cerai"), Answer)
+
+
+def test_an_entry_explaining_the_service_still_answers_it(tmp_path):
+    # Staff extend the list; an entry whose phrasings use the word keeps answering it.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    with (folder / "uncovered_services.txt").open("a", encoding="utf-8") as out:
+        out.write("calo\n")
+    lexicon = language.load_lexicon(folder)
+    result = Matcher(NEARBY, lexicon=lexicon).match("calo ktp minta bayaran")
+    assert isinstance(result, Answer) and result.entry.id == "pungli"
+
+
+def test_a_town_abroad_between_an_event_and_its_country_is_still_abroad():
+    lahir = entry(
+        "akta-lahir",
+        "Apa syarat akta kelahiran?",
+        "syarat bikin akta kelahiran",
+        "akte lahir anak",
+        keywords=("akta kelahiran", "akta lahir"),
+    )
+    faq = Faq(entries=(*GROUNDING.entries, lahir))
+    text = "akte lahir anak sy yg lahir di kobe jepang gmn"
+    assert Matcher(faq, Settings(abroad_places=False)).match(text).entry.id == "akta-lahir"
+    assert not isinstance(Matcher(faq).match(text), Answer)
+    # A word the FAQ knows between is no place: "lahir anak ... jepang" is not the event.
+    known = "akte lahir anak, suami kerja jepang"
+    assert Matcher(faq).match(known).entry.id == "akta-lahir"
+
+
+MOVING = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "pindah",
+            "Bagaimana mengurus pindah domisili?",
+            "mau pindah domisili",
+            "pindah ktp ke kota lain",
+            keywords=("pindah", "domisili"),
+        ),
+    )
+)
+
+
+def test_moving_abroad_is_an_event_abroad(tmp_path):
+    text = "mau pindah ke korea, ktp gmn"
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    events = folder / "event_words.txt"
+    events.write_text(events.read_text(encoding="utf-8").replace("pindah\n", ""))
+    before = Matcher(MOVING, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "pindah"
+    assert not isinstance(Matcher(MOVING).match(text), Answer)
+    # The document moved may stand between the move and the country.
+    assert not isinstance(Matcher(MOVING).match("mau pindah ktp ke korea"), Answer)
+    # Coming home from abroad, in another clause, is no move abroad.
+    home = Matcher(MOVING).match("baru pulang dari korea, mau pindah ktp ke kota lain")
+    assert isinstance(home, Answer) and home.entry.id == "pindah"
+
+
+OFFICER = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "petugas",
+            "Saya ingin bicara dengan petugas",
+            "mau bicara dengan petugas",
+            "bukan bot kan",
+            "tolong balas orang bukan mesin",
+            tags=("percakapan",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize("text", ["kamu ini bot kah", "botnya pinter ya"])
+def test_talk_about_the_bot_is_no_request_for_an_officer(text):
+    before = Matcher(OFFICER, Settings(bot_talk=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "petugas"
+    assert not isinstance(Matcher(OFFICER).match(text), Answer)
+
+
+@pytest.mark.parametrize("text", ["ini bukan bot kan?", "gak usah bot, petugas aja"])
+def test_not_wanting_the_bot_asks_for_a_human(text):
+    result = Matcher(OFFICER).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "petugas"
+
+
+@pytest.mark.parametrize("text", ["kk bolong gimana", "kk ilang gimana caranya"])
+def test_what_befell_a_document_that_no_entry_on_it_explains_is_not_answered(text):
+    # The KK entry here is about making one; the lost-card entry is about the KTP: the
+    # FAQ does not tell what to do with a damaged or lost KK.
+    before = Matcher(NEARBY, Settings(situation_uncovered=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "kk"
+    assert not isinstance(Matcher(NEARBY).match(text), Answer)
+    # The lost KTP is the lost-card entry's own case.
+    result = Matcher(NEARBY).match("ktp sy hilang dicuri")
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+
+
+def test_next_door_is_not_split():
+    # kebelah (split) is rusak, but sebelah (next door) is not its affixed form.
+    assert language.stem("sebelah") == "sebelah"
+    assert language.stem(language.words("kebelah")[0]) == "rusak"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "surat keterangan ahli waris bikin dimana",
+        "akta pengakuan anak syaratnya",
+        "nik ganda di kk sama ktp gimana",
+        "apostille akta kelahiran",
+        "akta kelahiran mau diterjemahkan ke bahasa inggris",
+        "e-ktp ibu sy dipakai utk pinjol, lapor kemana",
+    ],
+)
+def test_services_near_ours_in_the_shipped_lexicon_are_not_answered(shipped, text):
+    # Heirs' letters, acknowledging a child, duplicate records, apostille, translation:
+    # near our documents, but no answer of ours explains them.
+    faq, settings, _ = shipped
+    assert not isinstance(Matcher(faq, settings).match(text), Answer)
+    # An inheritance is only what the death certificate is for.
+    result = Matcher(faq, settings).match("bikin akta mati utk urus warisan ke bank")
+    assert isinstance(result, Answer) and result.entry.id == "akta-kematian"
+
+
+def test_a_service_we_do_not_cover_that_the_citizen_lacks_is_their_situation(tmp_path):
+    # Without a marriage certificate: the birth certificate is still what is asked about.
+    text = "syarat akte lahir anak tanpa akta nikah"
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    negations = folder / "negation_words.txt"
+    negations.write_text(negations.read_text(encoding="utf-8").replace("tanpa\n", ""))
+    before = Matcher(NEARBY, lexicon=language.load_lexicon(folder)).match(text)
+    assert not isinstance(before, Answer)
+    result = Matcher(NEARBY).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "akta-lahir"
+    # A negation after it is how a question ends, not what is lacking.
+    assert not isinstance(Matcher(NEARBY).match("rekam ktp buat napi bisa tidak"), Answer)
