@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 # Applied in this order; the first table that knows a word decides.
@@ -114,6 +115,9 @@ class Lexicon:
         self.holding_breaks: frozenset[str] = frozenset()
         # Copies of a document (fotokopi): held or brought like the document; stems.
         self.copies: frozenset[str] = frozenset()
+        # A word read otherwise beside a cue (senses.tsv): word -> [(reading, where, cues,
+        # breaks)], all in normal form; "status" near "kawin" is the marital status field.
+        self.senses: dict[str, list[Sense]] = {}
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -205,7 +209,35 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
+    if (folder / "senses.tsv").exists():
+        lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
     return lexicon
+
+
+class Sense(NamedTuple):
+    """A word's other reading beside a cue: anywhere in its clause ("near") or right after
+    it ("after"); a cue right after one of `breaks` is part of a name (akta nikah)."""
+
+    reading: str
+    where: str
+    cues: frozenset[str]
+    breaks: frozenset[str]
+
+
+def _read_senses(path: Path, lexicon: Lexicon) -> dict[str, list[Sense]]:
+    """Read senses.tsv: word, reading, near|after, cue words, words that break a cue."""
+    senses: dict[str, list[Sense]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        word, reading, where, cues, *rest = [f.strip().lower() for f in line.split("\t")]
+        # Each cue on its own: "kantor dukcapil" side by side would merge into one unit.
+        normal = lambda text: frozenset(w for c in text.split() for w in words(c, lexicon))  # noqa: E731
+        for key in words(word, lexicon):
+            senses.setdefault(key, []).append(
+                Sense(reading, where, normal(cues), normal(rest[0]) if rest else frozenset())
+            )
+    return senses
 
 
 def _word_set(path: Path, lexicon: Lexicon, *, stemmed=True, merge=False) -> frozenset[str]:
@@ -435,10 +467,38 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
 
 
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:
-    """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit)."""
+    """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit),
+    then read a word beside its cue in its other sense (senses.tsv)."""
     lexicon = lexicon or default_lexicon()
-    if not lexicon.phrases:
-        return found
+    merged = _merge(found, lexicon) if lexicon.phrases else found
+    if lexicon.senses and not lexicon.senses.keys().isdisjoint(merged):
+        return _apply_senses(merged, lexicon)
+    return merged
+
+
+def _apply_senses(found: list[str], lexicon: Lexicon) -> list[str]:
+    """Read each word that has a sense (senses.tsv) as that sense when its cue is beside it:
+    in its clause ("near") or right before it ("after"), not itself part of a name."""
+    starts = [i for i, w in enumerate(found) if i == 0 or isinstance(w, Start)] + [len(found)]
+    out = list(found)
+    for begin, end in zip(starts, starts[1:], strict=False):
+        for i in range(begin, end):
+            for sense in lexicon.senses.get(found[i], ()):
+                span = range(begin, end) if sense.where == "near" else range(i - 1, i)
+                cued = any(
+                    found[j] in sense.cues
+                    and j >= begin
+                    and j != i
+                    and not (j > begin and found[j - 1] in sense.breaks)
+                    for j in span
+                )
+                if cued:
+                    out[i] = Start(sense.reading) if isinstance(found[i], Start) else sense.reading
+                    break
+    return out
+
+
+def _merge(found: list[str], lexicon: Lexicon) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(found):

@@ -353,3 +353,28 @@ def test_a_clause_start_is_still_the_same_word():
     assert isinstance(found[2], language.Start) and not isinstance(found[0], language.Start)
     # Stems are kept for every message: a clause start leaves no trace in them.
     assert type(language.stem(found[2])) is str
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Beside a marital word, "status" is the field of the card, not an application's.
+        ("statusnya di kk masih janda", "status nikah di kartu keluarga masih janda"),
+        ("mau ganti status, sudah kawin", "mau ganti status sudah nikah"),  # another clause
+        # A marital word naming a document (akta nikah) is no cue: that asks progress.
+        ("status akta nikah adik saya", "status akta nikah adik saya"),
+        # An office that moved asks its address; a citizen moving to an office does not.
+        ("kantornya sudah pindah", "kantor sudah pindah"),
+        ("dinas pindah kemana", "dinas alamat ke mana"),
+        ("mau pindah ke dinas", "mau pindah ke dinas"),
+    ],
+)
+def test_a_word_beside_its_cue_reads_in_its_other_sense(written, normal):
+    assert language.normalize(written) == normal
+
+
+def test_senses_are_data(tmp_path):
+    (tmp_path / "senses.tsv").write_text("# word, reading, where, cues\nbuka\tjam\tafter\tkantor\n")
+    lexicon = language.load_lexicon(tmp_path, stemmer=False)
+    assert language.words("kantor buka", lexicon) == ["kantor", "jam"]
+    assert language.words("buka kantor", lexicon) == ["buka", "kantor"]

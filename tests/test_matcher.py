@@ -1412,3 +1412,31 @@ def test_a_copy_still_held_is_context_like_its_document(tmp_path):
     assert not isinstance(before, Answer)
     result = Matcher(COPIES).match(text)
     assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+# "status" is both how far an application has come and the marital field of the card.
+STATUS_SENSES = Faq(
+    entries=(
+        entry(
+            "status",
+            "Cek status?",
+            "cek status pengajuan ktp",
+            "ktp saya sudah jadi belum",
+            keywords=("status",),
+        ),
+        entry("data", "Ubah data?", "ubah status kawin di kk", "ganti nama di ktp"),
+    )
+)
+
+
+def test_status_beside_a_marital_word_is_the_data_field():
+    matcher = Matcher(STATUS_SENSES)
+    result = matcher.match("status di kk masih lajang")
+    assert isinstance(result, Answer) and result.entry.id == "data"
+    assert matcher.match("cek status ktp saya").entry.id == "status"
+    # Without the sense, "status" speaks for the status entry too: no answer.
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {}
+    assert not isinstance(
+        Matcher(STATUS_SENSES, lexicon=plain).match("status di kk masih lajang"), Answer
+    )
