@@ -387,6 +387,9 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
         long_enough = len(base) >= (2 if suffix == "nya" else 3)
         if base != word and long_enough and (_lookup(lexicon, base) or _is_root(lexicon, base)):
             return again(base)
+    base = _javanese_base(lexicon, word)
+    if base:  # Javanese -ne/-e for -nya: biayane, syarate
+        return again(base)
     if _palembang_a(lexicon, word):
         return (word[:-1] + "a",)  # Palembang -o for -a: samo -> sama
     # Palembang -ke for -kan (dilaporke, buatke): only when a root word is under it.
@@ -413,6 +416,24 @@ def _stretched_end(lexicon: Lexicon, word: str) -> bool:
         return False
     short = word[:-1]
     return lexicon.is_word(short) or _normalise_word(lexicon, short, depth=4) != (short,)
+
+
+def _javanese_base(lexicon: Lexicon, word: str) -> str:
+    """Return the word under a Javanese -nya ending, or "" when there is none.
+
+    Javanese writes -nya as -ne after a vowel (biayane, kartune) and -e after a consonant
+    (syarate, alamate); only a known word under it counts, and never a known word itself
+    (sore, tipe stay), every base at least four letters (cape is no cap).
+    """
+    if len(word) < 5 or word[-1] != "e" or word in lexicon.roots:
+        return ""
+    if word.endswith("ne"):
+        base = word[:-2]
+    elif word[-2] not in "aiueo":
+        base = word[:-1]
+    else:
+        return ""
+    return base if _lookup(lexicon, base) or base in lexicon.roots else ""
 
 
 def _palembang_a(lexicon: Lexicon, word: str) -> bool:

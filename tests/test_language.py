@@ -378,3 +378,19 @@ def test_senses_are_data(tmp_path):
     lexicon = language.load_lexicon(tmp_path, stemmer=False)
     assert language.words("kantor buka", lexicon) == ["kantor", "jam"]
     assert language.words("buka kantor", lexicon) == ["buka", "kantor"]
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("biayane piro", "biaya berapa"),  # -ne after a vowel
+        ("syarate opo", "syarat apa"),  # -e after a consonant
+        ("kartune ilang", "kartu hilang"),
+        ("anake lahir", "anak lahir"),
+        # Known words ending in -e stay; no known word under it, nothing changes.
+        ("tipe sore", "tipe sore"),
+        ("gede rame", "gede rame"),
+    ],
+)
+def test_a_javanese_nya_ending_reads_as_nya(written, normal):
+    assert language.normalize(written) == normal
