@@ -115,6 +115,11 @@ class Lexicon:
         self.holding_breaks: frozenset[str] = frozenset()
         # Copies of a document (fotokopi): held or brought like the document; stems.
         self.copies: frozenset[str] = frozenset()
+        # Thanks (each a set of words in normal form: terima kasih) and the words of a
+        # question or request (apa, belum, mohon; written and normal form): thanks with
+        # none of these around it closes the conversation.
+        self.thanks_words: tuple[frozenset[str], ...] = ()
+        self.request_words: frozenset[str] = frozenset()
         # A word read otherwise beside a cue (senses.tsv): word -> [(reading, where, cues,
         # breaks)], all in normal form; "status" near "kawin" is the marital status field.
         self.senses: dict[str, list[Sense]] = {}
@@ -209,6 +214,16 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
+    if (folder / "thanks_words.txt").exists():
+        lexicon.thanks_words = tuple(
+            frozenset(words(line, lexicon, merge=False))
+            for line, _ in _read_table(folder / "thanks_words.txt")
+        )
+    if (folder / "request_words.txt").exists():
+        written = [line for line, _ in _read_table(folder / "request_words.txt")]
+        lexicon.request_words = frozenset(written) | frozenset(
+            w for line in written for w in words(line, lexicon, merge=False)
+        )
     if (folder / "senses.tsv").exists():
         lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
     return lexicon

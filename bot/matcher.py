@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -63,6 +64,7 @@ class Settings:
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
     glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
+    thanks_closes: bool = True  # thanks with only a report around it, no question: thanks
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -600,6 +602,20 @@ class Matcher:
         # real entry names its keyword or a document of the message, greeting, thanks and
         # officer entries are no candidates at all (`courtesy_yields`).
         courtesy = {self.entries[n].id for n in self._courtesy}
+        # Thanks closes a conversation: what else it says, with no question, reports
+        # ("alhamdulillah ktp sudah jadi, makasih"), so the thanks entry is the answer.
+        if s.thanks_closes and self._thanks_only(text, written):
+            thanks = self.lexicon.thanks_words
+            closing = next(
+                (
+                    c
+                    for c in self._rank(written)[0]
+                    if c.entry.id in courtesy and any(line <= c.evidence for line in thanks)
+                ),
+                None,
+            )
+            if closing is not None:
+                return Answer(closing, (closing, *(c for c in top3 if c is not closing)))
         if s.courtesy_yields and ranked[0].entry.id in courtesy:
             asked = self._asked_beside_courtesy(ranked, courtesy)
             if asked:
@@ -860,6 +876,21 @@ class Matcher:
             and c.score >= reach
             and (c.named - self._no_subject or c.evidence & documents)
             for c in ranked
+        )
+
+    def _thanks_only(self, text: str, written: list[str]) -> bool:
+        """Return True if the message thanks and asks nothing: no question mark and no word
+        of a question or a request (bot/lexicon/request_words.txt: apa, belum, mohon, tanya),
+        nor what befell a document (situation_words.txt: "makasih, ktp saya hilang")."""
+        lex = self.lexicon
+        said = set(written)
+        if "?" in text or not any(line <= said for line in lex.thanks_words):
+            return False
+        raw = set(re.findall(r"[a-z]+", text.lower()))
+        # What befell a document (hilang, rusak) is a case to help with, not a report.
+        befell = {self._stem(w) for w in written} & lex.situation_words
+        return (
+            not befell and said.isdisjoint(lex.request_words) and raw.isdisjoint(lex.request_words)
         )
 
     def _held(self, written: list[str]) -> frozenset[str]:

@@ -1440,3 +1440,38 @@ def test_status_beside_a_marital_word_is_the_data_field():
     assert not isinstance(
         Matcher(STATUS_SENSES, lexicon=plain).match("status di kk masih lajang"), Answer
     )
+
+
+THANKS = Faq(
+    entries=(
+        entry("makasih", "Terima kasih", "makasih", "oke makasih", tags=("percakapan",)),
+        entry(
+            "status",
+            "Cek status?",
+            "ktp saya sudah jadi belum",
+            "kk sudah jadi",
+            keywords=("sudah jadi",),
+        ),
+        entry("hilang", "KTP hilang?", "ktp hilang gimana", keywords=("hilang",)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("puji tuhan kk sudah jadi, makasih", "makasih"),  # reports, asks nothing
+        ("makasih, kk sudah jadi belum", "status"),  # asks
+        ("makasih, kk sudah jadi?", "status"),
+        ("makasih min, ktp adik hilang", "hilang"),  # a case to help with
+    ],
+)
+def test_thanks_with_only_a_report_closes_the_conversation(text, expected):
+    result = Matcher(THANKS, Settings(margin=5)).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expected
+
+
+def test_without_thanks_closes_a_report_goes_to_the_real_entry():
+    off = Settings(margin=5, thanks_closes=False)
+    result = Matcher(THANKS, off).match("puji tuhan kk sudah jadi, makasih")
+    assert not (isinstance(result, Answer) and result.entry.id == "makasih")
