@@ -93,6 +93,8 @@ class Lexicon:
         self.joining_words: frozenset[str] = frozenset()
         # Words that make a document next to them one to bring or held (bawa, ada); stems.
         self.holding_words: frozenset[str] = frozenset()
+        # Those of them that say to bring a document (bawa, lampirkan); stems.
+        self.bring_words: frozenset[str] = frozenset()
         # A status question's words (stems): how far an application has come (jadi,
         # diambil), whether or when (sudah, belum, kapan), whose it is (anak, bapak); and
         # the words of a supposition (kalau, jika; normal form) that make it none.
@@ -201,6 +203,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
+    lexicon.bring_words = _word_set(folder / "bring_words.txt", lexicon)
     lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
     lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
     lexicon.asking_words = _word_set(folder / "asking_words.txt", lexicon)

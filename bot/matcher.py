@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import re
@@ -45,6 +46,7 @@ class Settings:
     answer_both: bool = True  # two questions, each clear on its own: answer both
     answer_general_pair: bool = True  # a general question about a document's case: both
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
+    brought_not_subject: bool = True  # "rekam ktp bawa kk": the phrasing is about the ktp
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
@@ -264,6 +266,19 @@ class Matcher:
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
         self._naming = frozenset().union(*self._document_names.values()) - documents
+        # A document a phrasing says to bring (bring_words.txt: "rekam ktp bawa kk asli") is
+        # not what it is about: the phrasing's documents are the others
+        # (`brought_not_subject`). "ada" is no bring word: "blangko ktp ada" asks stock.
+        if self.settings.brought_not_subject and self.settings.holding_words:
+            for at, phrasing in enumerate(self._phrasings):
+                if len(phrasing.documents) < 2:
+                    continue
+                written = language.words(phrasing.text, self.lexicon, merge=False)
+                held = self._held(written, self.lexicon.bring_words)
+                if phrasing.documents - held and held & phrasing.documents:
+                    self._phrasings[at] = dataclasses.replace(
+                        phrasing, documents=phrasing.documents - held
+                    )
         # A keyword in the phrasings of more than `two_topics_spread` entries (ganti,
         # hilang) is shared vocabulary: it does not make a second question by itself.
         self._telling_idf = math.log((count + 1) / max(self.settings.two_topics_spread, 1)) - 1e-9
@@ -893,20 +908,21 @@ class Matcher:
             not befell and said.isdisjoint(lex.request_words) and raw.isdisjoint(lex.request_words)
         )
 
-    def _held(self, written: list[str]) -> frozenset[str]:
+    def _held(self, written: list[str], holding: frozenset[str] | None = None) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
 
         "bawa akta lahir", "lampirkan kk", "kk juga sudah ada": glue, question words and a
         document's kind (lahir) in between do not count.
         """
         lex = self.lexicon
-        if not lex.holding_words:
+        holding = lex.holding_words if holding is None else holding
+        if not holding:
             return frozenset()
         stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
         # The kind of a document ("akta lahir juga ada") is part of its name. A negation or
         # a purpose word between (belum, untuk) ends the phrase; a negation before the
         # holding word undoes it ("tidak punya kk": missing, not held).
-        between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
+        between = (self._no_subject | self._naming) - holding - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
             if word not in lex.documents and word not in lex.copies:
@@ -917,7 +933,7 @@ class Matcher:
                     near += step
                 if (
                     0 <= near < len(stems)
-                    and stems[near] in lex.holding_words
+                    and stems[near] in holding
                     and not (near > 0 and stems[near - 1] in lex.holding_breaks)
                 ):
                     held.add(word)

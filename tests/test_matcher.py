@@ -1475,3 +1475,20 @@ def test_without_thanks_closes_a_report_goes_to_the_real_entry():
     off = Settings(margin=5, thanks_closes=False)
     result = Matcher(THANKS, off).match("puji tuhan kk sudah jadi, makasih")
     assert not (isinstance(result, Answer) and result.entry.id == "makasih")
+
+
+# A phrasing that says to bring another document is still about its own document.
+BROUGHT = Faq(
+    entries=(
+        entry("rekam", "Rekam KTP?", "rekam ktp pertama kali bawa kk asli", keywords=("rekam",)),
+        entry("kk", "Kartu Keluarga?", "syarat bikin kk", keywords=("kk",)),
+    )
+)
+
+
+def test_a_document_a_phrasing_says_to_bring_is_not_its_subject():
+    text = "bikin kk pertama kali bawa apa"
+    before = Matcher(BROUGHT, Settings(brought_not_subject=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "rekam"
+    result = Matcher(BROUGHT).match(text)
+    assert not (isinstance(result, Answer) and result.entry.id == "rekam")
