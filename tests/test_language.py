@@ -394,3 +394,9 @@ def test_senses_are_data(tmp_path):
 )
 def test_a_javanese_nya_ending_reads_as_nya(written, normal):
     assert language.normalize(written) == normal
+
+
+def test_a_fire_is_an_event_not_a_burnt_card():
+    # The house burning says where; the card's own word says what befell it.
+    assert "rusak" not in language.tokens("dompet hilang waktu gudang kebakaran")
+    assert "rusak" in language.tokens("kk kebakar separuh")
