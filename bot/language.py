@@ -233,8 +233,9 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
 
 
 class Sense(NamedTuple):
-    """A word's other reading beside a cue: anywhere in its clause ("near") or right after
-    it ("after"); a cue right after one of `breaks` is part of a name (akta nikah)."""
+    """A word's other reading beside a cue: anywhere in its clause ("near"), right after it
+    ("after") or right before it ("before"); a cue right after one of `breaks` is part of a
+    name (akta nikah)."""
 
     reading: str
     where: str
@@ -517,13 +518,16 @@ def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]
 
 def _apply_senses(found: list[str], lexicon: Lexicon) -> list[str]:
     """Read each word that has a sense (senses.tsv) as that sense when its cue is beside it:
-    in its clause ("near") or right before it ("after"), not itself part of a name."""
+    in its clause ("near"), the word before it ("after") or after it ("before"), not itself
+    part of a name."""
     starts = [i for i, w in enumerate(found) if i == 0 or isinstance(w, Start)] + [len(found)]
     out = list(found)
     for begin, end in zip(starts, starts[1:], strict=False):
         for i in range(begin, end):
             for sense in lexicon.senses.get(found[i], ()):
-                span = range(begin, end) if sense.where == "near" else range(i - 1, i)
+                span = {"near": range(begin, end), "after": range(i - 1, i)}.get(
+                    sense.where, range(i + 1, min(i + 2, end))
+                )
                 cued = any(
                     found[j] in sense.cues
                     and j >= begin

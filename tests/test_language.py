@@ -400,3 +400,18 @@ def test_a_fire_is_an_event_not_a_burnt_card():
     # The house burning says where; the card's own word says what befell it.
     assert "rusak" not in language.tokens("dompet hilang waktu gudang kebakaran")
     assert "rusak" in language.tokens("kk kebakar separuh")
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("akta adikku wis dadi durung", "akta adik sudah dadi belum"),
+        ("kudu gawe kk anyar", "harus buat kartu keluarga baru"),
+        ("gawe opo", "bekerja apa"),  # not before a document: as the dictionary reads it
+        ("suwene piro", "lama berapa"),
+        ("ka te pe bapak ku", "ktp bapak saya"),
+        ("makaseh banyak", "terima kasih banyak"),
+    ],
+)
+def test_javanese_and_spelled_out_words_are_read(written, normal):
+    assert language.normalize(written) == normal
