@@ -52,6 +52,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
+    procedure_subject: bool = True  # "biaya pindah domisili": the procedure is the subject
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
@@ -1000,6 +1001,8 @@ class Matcher:
         lex = self.lexicon
         own = lex.documents | lex.neutral | lex.question_words
         own |= subject.named & self._document_names[subject.entry.id]
+        if self.settings.procedure_subject:
+            own |= subject.named - lex.situation_words
         return subject.evidence - general.evidence <= own
 
     def _dominates(self, best: Candidate, rival: Candidate) -> bool:

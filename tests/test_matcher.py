@@ -535,17 +535,25 @@ def test_a_general_question_about_a_document_is_the_general_question(text):
 
 
 def test_a_document_entry_with_its_own_situation_is_not_only_the_subject():
-    # "rekam" is more than the document: the message asks two things, both answered
-    # (the hours, and recording the card), or offered without answer_general_pair.
+    # Read as more than the document (procedure_subject off), "rekam" makes two questions,
+    # both answered (the hours, and recording the card), or offered without
+    # answer_general_pair.
     faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
-    offered = Settings(general_tags=("biaya", "kantor"), answer_general_pair=False)
+    tags = Settings(general_tags=("biaya", "kantor"), procedure_subject=False)
+    offered = dataclasses.replace(tags, answer_general_pair=False)
     result = Matcher(faq, offered).match("jam buka rekam ktp")
     assert isinstance(result, Clarify)
     assert {"jam", "rekam"} <= {c.entry.id for c in result.candidates}
-    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
-    result = general.match("jam buka rekam ktp")
+    result = Matcher(faq, tags).match("jam buka rekam ktp")
     assert isinstance(result, Answer)
     assert [result.entry.id, *(c.entry.id for c in result.also)] == ["jam", "rekam"]
+
+
+def test_a_procedure_named_by_its_keywords_is_the_subject_of_a_general_question():
+    # "rekam" names the procedure the hours are asked for: the hours entry answers alone.
+    faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
+    result = Matcher(faq, Settings(general_tags=("biaya", "kantor"))).match("jam buka rekam ktp")
+    assert isinstance(result, Answer) and result.entry.id == "jam" and not result.also
 
 
 DAMAGED = entry(
