@@ -1500,3 +1500,22 @@ def test_a_document_a_phrasing_says_to_bring_is_not_its_subject():
     assert isinstance(before, Answer) and before.entry.id == "rekam"
     result = Matcher(BROUGHT).match(text)
     assert not (isinstance(result, Answer) and result.entry.id == "rekam")
+
+
+VIA = Faq(
+    entries=(
+        entry(
+            "biaya", "Biaya?", "urus ktp bayar tidak", "ada biayanya", keywords=("bayar", "biaya")
+        ),
+        entry("pungli", "Lapor pungli?", "calo minta bayaran", "lapor lewat aplikasi"),
+    )
+)
+
+
+def test_the_way_something_is_done_is_not_its_topic():
+    # "lewat" (via) says how, like a glue word: it does not speak for the report entry.
+    text = "lewat desa bayar tidak"
+    assert Matcher(VIA).rank(text, 1)[0].entry.id == "biaya"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.neutral = plain.neutral - {"lewat"}
+    assert Matcher(VIA, lexicon=plain).rank(text, 1)[0].entry.id == "pungli"
