@@ -52,6 +52,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
+    situation_unanswered: bool = True  # ... even when its entry is out of reach: no answer
     procedure_subject: bool = True  # "biaya pindah domisili": the procedure is the subject
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
@@ -727,6 +728,24 @@ class Matcher:
                 and c.named & befell
                 and c.evidence & documents
             ]
+        # ... and when that entry is not even in reach, the leading one still does not
+        # answer past the case: offered alone, or escalated (`situation_unanswered`).
+        unexplained = False
+        if s.situation_first and s.situation_unanswered and anchor.entry.id not in self._general:
+            said = {self._stem(w) for w in written}
+            befell = said & self.lexicon.situation_words - anchor.evidence
+            # Only a case our FAQ has an entry for, about the message's document: offered.
+            case = next(
+                (
+                    c
+                    for c in (self._rank(written)[0] if befell else ())
+                    if c.named & befell and c.evidence & documents and c is not anchor
+                ),
+                None,
+            )
+            unexplained = case is not None
+            if case is not None and all(c.entry.id != case.entry.id for c in second):
+                second.append(case)
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         if anchor.evidence & documents:
@@ -753,6 +772,7 @@ class Matcher:
             chosen is not None
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
+            and not (unexplained and chosen is anchor and chosen.entry.id not in courtesy)
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
         ):

@@ -1519,3 +1519,29 @@ def test_the_way_something_is_done_is_not_its_topic():
     plain = language.load_lexicon(ROOT / "bot" / "lexicon")
     plain.neutral = plain.neutral - {"lewat"}
     assert Matcher(VIA, lexicon=plain).rank(text, 1)[0].entry.id == "pungli"
+
+
+CASE_AND_STEP = Faq(
+    entries=(
+        entry("rekam", "Rekam KTP?", "rekam ktp perlu bawa apa saja", "cukup bawa kk"),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp hilang gimana ngurusnya",
+            "kehilangan ktp lapor polisi",
+            keywords=("hilang",),
+        ),
+        entry("kk", "KK?", "syarat bikin kk baru", keywords=("kk",)),
+    )
+)
+
+
+def test_a_case_is_never_answered_past_even_when_its_entry_is_out_of_reach():
+    # Only the first candidate is looked at here (max_candidates=1), so the lost-card entry
+    # is out of reach; the recording entry, which does not explain "hilang", still does
+    # not answer.
+    narrow = Settings(max_candidates=1, margin=5)
+    text = "ktp hilang, cukup bawa kk saja?"
+    before = Matcher(CASE_AND_STEP, dataclasses.replace(narrow, situation_unanswered=False))
+    assert isinstance(before.match(text), Answer)
+    assert not isinstance(Matcher(CASE_AND_STEP, narrow).match(text), Answer)
