@@ -1545,3 +1545,18 @@ def test_a_case_is_never_answered_past_even_when_its_entry_is_out_of_reach():
     before = Matcher(CASE_AND_STEP, dataclasses.replace(narrow, situation_unanswered=False))
     assert isinstance(before.match(text), Answer)
     assert not isinstance(Matcher(CASE_AND_STEP, narrow).match(text), Answer)
+
+
+def test_checking_the_status_is_a_status_question():
+    # "cek status" asks how far an application has come, whatever document it names.
+    status = dataclasses.replace(
+        STATUS.entries[4],
+        variants=(*STATUS.entries[4].variants, "cek status pengajuan"),
+        keywords=("sudah jadi", "diambil", "status"),
+    )
+    faq = Faq(entries=(*STATUS.entries[:4], status, *STATUS.entries[5:]))
+    text = "cek status akta kematian bapak saya"
+    assert Matcher(faq, STATUS_SETTINGS).match(text).entry.id == "status"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.asking_words = plain.asking_words - {"cek"}
+    assert Matcher(faq, STATUS_SETTINGS, lexicon=plain).match(text).entry.id == "akta-kematian"
