@@ -367,6 +367,9 @@ def test_a_clause_start_is_still_the_same_word():
         ("kantornya sudah pindah", "kantor sudah pindah"),
         ("dinas pindah kemana", "dinas alamat ke mana"),
         ("mau pindah ke dinas", "mau pindah ke dinas"),
+        # "lama" before what is done with a card says which card; before jadi, how long.
+        ("kia lama dikembalikan?", "kia itu dikembalikan"),
+        ("kia lama jadinya", "kia lama jadi"),
     ],
 )
 def test_a_word_beside_its_cue_reads_in_its_other_sense(written, normal):
