@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 # Applied in this order; the first table that knows a word decides.
@@ -98,6 +99,8 @@ class Lexicon:
         self.joining_words: frozenset[str] = frozenset()
         # Words that make a document next to them one to bring or held (bawa, ada); stems.
         self.holding_words: frozenset[str] = frozenset()
+        # Those of them that say to bring a document (bawa, lampirkan); stems.
+        self.bring_words: frozenset[str] = frozenset()
         # A status question's words (stems): how far an application has come (jadi,
         # diambil), whether or when (sudah, belum, kapan), whose it is (anak, bapak); and
         # the words of a supposition (kalau, jika; normal form) that make it none.
@@ -120,6 +123,14 @@ class Lexicon:
         self.holding_breaks: frozenset[str] = frozenset()
         # Copies of a document (fotokopi): held or brought like the document; stems.
         self.copies: frozenset[str] = frozenset()
+        # Thanks (each a set of words in normal form: terima kasih) and the words of a
+        # question or request (apa, belum, mohon; written and normal form): thanks with
+        # none of these around it closes the conversation.
+        self.thanks_words: tuple[frozenset[str], ...] = ()
+        self.request_words: frozenset[str] = frozenset()
+        # A word read otherwise beside a cue (senses.tsv): word -> [(reading, where, cues,
+        # breaks)], all in normal form; "status" near "kawin" is the marital status field.
+        self.senses: dict[str, list[Sense]] = {}
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -198,6 +209,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
+    lexicon.bring_words = _word_set(folder / "bring_words.txt", lexicon)
     lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
     lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
     lexicon.asking_words = _word_set(folder / "asking_words.txt", lexicon)
@@ -216,7 +228,46 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     uncovered = folder / "uncovered_services.txt"
     lexicon.uncovered = _word_set(uncovered, lexicon, stemmed=False, merge=True)
     lexicon.uncovered |= _word_set(uncovered, lexicon, merge=True)
+    if (folder / "thanks_words.txt").exists():
+        lexicon.thanks_words = tuple(
+            frozenset(words(line, lexicon, merge=False))
+            for line, _ in _read_table(folder / "thanks_words.txt")
+        )
+    if (folder / "request_words.txt").exists():
+        written = [line for line, _ in _read_table(folder / "request_words.txt")]
+        lexicon.request_words = frozenset(written) | frozenset(
+            w for line in written for w in words(line, lexicon, merge=False)
+        )
+    if (folder / "senses.tsv").exists():
+        lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
     return lexicon
+
+
+class Sense(NamedTuple):
+    """A word's other reading beside a cue: anywhere in its clause ("near"), right after it
+    ("after") or right before it ("before"); a cue right after one of `breaks` is part of a
+    name (akta nikah)."""
+
+    reading: str
+    where: str
+    cues: frozenset[str]
+    breaks: frozenset[str]
+
+
+def _read_senses(path: Path, lexicon: Lexicon) -> dict[str, list[Sense]]:
+    """Read senses.tsv: word, reading, near|after, cue words, words that break a cue."""
+    senses: dict[str, list[Sense]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        word, reading, where, cues, *rest = [f.strip().lower() for f in line.split("\t")]
+        # Each cue on its own: "kantor dukcapil" side by side would merge into one unit.
+        normal = lambda text: frozenset(w for c in text.split() for w in words(c, lexicon))  # noqa: E731
+        for key in words(word, lexicon):
+            senses.setdefault(key, []).append(
+                Sense(reading, where, normal(cues), normal(rest[0]) if rest else frozenset())
+            )
+    return senses
 
 
 def _word_set(path: Path, lexicon: Lexicon, *, stemmed=True, merge=False) -> frozenset[str]:
@@ -366,6 +417,9 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
         long_enough = len(base) >= (2 if suffix == "nya" else 3)
         if base != word and long_enough and (_lookup(lexicon, base) or _is_root(lexicon, base)):
             return again(base)
+    base = _javanese_base(lexicon, word)
+    if base:  # Javanese -ne/-e for -nya: biayane, syarate
+        return again(base)
     if _palembang_a(lexicon, word):
         return (word[:-1] + "a",)  # Palembang -o for -a: samo -> sama
     # Palembang -ke for -kan (dilaporke, buatke): only when a root word is under it.
@@ -392,6 +446,24 @@ def _stretched_end(lexicon: Lexicon, word: str) -> bool:
         return False
     short = word[:-1]
     return lexicon.is_word(short) or _normalise_word(lexicon, short, depth=4) != (short,)
+
+
+def _javanese_base(lexicon: Lexicon, word: str) -> str:
+    """Return the word under a Javanese -nya ending, or "" when there is none.
+
+    Javanese writes -nya as -ne after a vowel (biayane, kartune) and -e after a consonant
+    (syarate, alamate); only a known word under it counts, and never a known word itself
+    (sore, tipe stay), every base at least four letters (cape is no cap).
+    """
+    if len(word) < 5 or word[-1] != "e" or word in lexicon.roots:
+        return ""
+    if word.endswith("ne"):
+        base = word[:-2]
+    elif word[-2] not in "aiueo":
+        base = word[:-1]
+    else:
+        return ""
+    return base if _lookup(lexicon, base) or base in lexicon.roots else ""
 
 
 def _palembang_a(lexicon: Lexicon, word: str) -> bool:
@@ -446,10 +518,41 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
 
 
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:
-    """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit)."""
+    """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit),
+    then read a word beside its cue in its other sense (senses.tsv)."""
     lexicon = lexicon or default_lexicon()
-    if not lexicon.phrases:
-        return found
+    merged = _merge(found, lexicon) if lexicon.phrases else found
+    if lexicon.senses and not lexicon.senses.keys().isdisjoint(merged):
+        return _apply_senses(merged, lexicon)
+    return merged
+
+
+def _apply_senses(found: list[str], lexicon: Lexicon) -> list[str]:
+    """Read each word that has a sense (senses.tsv) as that sense when its cue is beside it:
+    in its clause ("near"), the word before it ("after") or after it ("before"), not itself
+    part of a name."""
+    starts = [i for i, w in enumerate(found) if i == 0 or isinstance(w, Start)] + [len(found)]
+    out = list(found)
+    for begin, end in zip(starts, starts[1:], strict=False):
+        for i in range(begin, end):
+            for sense in lexicon.senses.get(found[i], ()):
+                span = {"near": range(begin, end), "after": range(i - 1, i)}.get(
+                    sense.where, range(i + 1, min(i + 2, end))
+                )
+                cued = any(
+                    found[j] in sense.cues
+                    and j >= begin
+                    and j != i
+                    and not (j > begin and found[j - 1] in sense.breaks)
+                    for j in span
+                )
+                if cued:
+                    out[i] = Start(sense.reading) if isinstance(found[i], Start) else sense.reading
+                    break
+    return out
+
+
+def _merge(found: list[str], lexicon: Lexicon) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(found):

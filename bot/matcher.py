@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -46,12 +48,15 @@ class Settings:
     answer_both: bool = True  # two questions, each clear on its own: answer both
     answer_general_pair: bool = True  # a general question about a document's case: both
     holding_words: bool = True  # a document to bring or held (bawa kk, kk ada) is not asked
+    brought_not_subject: bool = True  # "rekam ktp bawa kk": the phrasing is about the ktp
     unknown_guard: float = 1.0  # more unknown words than this per topic word: not answered
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
     situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
+    situation_unanswered: bool = True  # ... even when its entry is out of reach: no answer
+    procedure_subject: bool = True  # "biaya pindah domisili": the procedure is the subject
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
     situation_document: bool = True  # "tv sama motor ilang": what was lost must be ours
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
@@ -67,6 +72,7 @@ class Settings:
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
     glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
+    thanks_closes: bool = True  # thanks with only a report around it, no question: thanks
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -266,6 +272,19 @@ class Matcher:
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
         self._naming = frozenset().union(*self._document_names.values()) - documents
+        # A document a phrasing says to bring (bring_words.txt: "rekam ktp bawa kk asli") is
+        # not what it is about: the phrasing's documents are the others
+        # (`brought_not_subject`). "ada" is no bring word: "blangko ktp ada" asks stock.
+        if self.settings.brought_not_subject and self.settings.holding_words:
+            for at, phrasing in enumerate(self._phrasings):
+                if len(phrasing.documents) < 2:
+                    continue
+                written = language.words(phrasing.text, self.lexicon, merge=False)
+                held = self._held(written, self.lexicon.bring_words)
+                if phrasing.documents - held and held & phrasing.documents:
+                    self._phrasings[at] = dataclasses.replace(
+                        phrasing, documents=phrasing.documents - held
+                    )
         # A keyword in the phrasings of more than `two_topics_spread` entries (ganti,
         # hilang) is shared vocabulary: it does not make a second question by itself.
         self._telling_idf = math.log((count + 1) / max(self.settings.two_topics_spread, 1)) - 1e-9
@@ -609,6 +628,20 @@ class Matcher:
         # real entry names its keyword or a document of the message, greeting, thanks and
         # officer entries are no candidates at all (`courtesy_yields`).
         courtesy = {self.entries[n].id for n in self._courtesy}
+        # Thanks closes a conversation: what else it says, with no question, reports
+        # ("alhamdulillah ktp sudah jadi, makasih"), so the thanks entry is the answer.
+        if s.thanks_closes and self._thanks_only(text, written):
+            thanks = self.lexicon.thanks_words
+            closing = next(
+                (
+                    c
+                    for c in self._rank(written)[0]
+                    if c.entry.id in courtesy and any(line <= c.evidence for line in thanks)
+                ),
+                None,
+            )
+            if closing is not None:
+                return Answer(closing, (closing, *(c for c in top3 if c is not closing)))
         if s.courtesy_yields and ranked[0].entry.id in courtesy:
             asked = self._asked_beside_courtesy(ranked, courtesy)
             if asked:
@@ -718,6 +751,24 @@ class Matcher:
                 and c.entry.id not in self._general
                 for c in ranked
             )
+        # ... and when that entry is not even in reach, the leading one still does not
+        # answer past the case: offered alone, or escalated (`situation_unanswered`).
+        unexplained = False
+        if s.situation_first and s.situation_unanswered and anchor.entry.id not in self._general:
+            said = {self._stem(w) for w in written}
+            befell = said & self.lexicon.situation_words - anchor.evidence
+            # Only a case our FAQ has an entry for, about the message's document: offered.
+            case = next(
+                (
+                    c
+                    for c in (self._rank(written)[0] if befell else ())
+                    if c.named & befell and c.evidence & documents and c is not anchor
+                ),
+                None,
+            )
+            unexplained = case is not None
+            if case is not None and all(c.entry.id != case.entry.id for c in second):
+                second.append(case)
         # The other document's own entry may rank below the top three (general entries
         # naming documents as examples come first); look further, down to the threshold.
         if anchor.evidence & documents:
@@ -745,6 +796,7 @@ class Matcher:
             and chosen.score >= min(s.answer_threshold, self._sole_floor(chosen, reach))
             and not second
             and not untold
+            and not (unexplained and chosen is anchor and chosen.entry.id not in courtesy)
             and (chosen.entry.id in courtesy or self._grounded(chosen, unknown, written))
             and not (s.bot_talk and self._about_the_bot(chosen, written))
             and not (chosen.entry.id in self._status_ids and self._supposes(written))
@@ -957,20 +1009,36 @@ class Matcher:
             for c in ranked
         )
 
-    def _held(self, written: list[str]) -> frozenset[str]:
+    def _thanks_only(self, text: str, written: list[str]) -> bool:
+        """Return True if the message thanks and asks nothing: no question mark and no word
+        of a question or a request (bot/lexicon/request_words.txt: apa, belum, mohon, tanya),
+        nor what befell a document (situation_words.txt: "makasih, ktp saya hilang")."""
+        lex = self.lexicon
+        said = set(written)
+        if "?" in text or not any(line <= said for line in lex.thanks_words):
+            return False
+        raw = set(re.findall(r"[a-z]+", text.lower()))
+        # What befell a document (hilang, rusak) is a case to help with, not a report.
+        befell = {self._stem(w) for w in written} & lex.situation_words
+        return (
+            not befell and said.isdisjoint(lex.request_words) and raw.isdisjoint(lex.request_words)
+        )
+
+    def _held(self, written: list[str], holding: frozenset[str] | None = None) -> frozenset[str]:
         """Return the documents the message names next to a holding word (to bring, or held).
 
         "bawa akta lahir", "lampirkan kk", "kk juga sudah ada": glue, question words and a
         document's kind (lahir) in between do not count.
         """
         lex = self.lexicon
-        if not lex.holding_words:
+        holding = lex.holding_words if holding is None else holding
+        if not holding:
             return frozenset()
         stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
         # The kind of a document ("akta lahir juga ada") is part of its name. A negation or
         # a purpose word between (belum, untuk) ends the phrase; a negation before the
         # holding word undoes it ("tidak punya kk": missing, not held).
-        between = (self._no_subject | self._naming) - lex.holding_words - lex.holding_breaks
+        between = (self._no_subject | self._naming) - holding - lex.holding_breaks
         held = set()
         for at, word in enumerate(stems):
             if word not in lex.documents and word not in lex.copies and word not in lex.uncovered:
@@ -981,7 +1049,7 @@ class Matcher:
                     near += step
                 if (
                     0 <= near < len(stems)
-                    and stems[near] in lex.holding_words
+                    and stems[near] in holding
                     and not (near > 0 and stems[near - 1] in lex.holding_breaks)
                 ):
                     held.add(word)
@@ -1048,6 +1116,8 @@ class Matcher:
         lex = self.lexicon
         own = lex.documents | lex.neutral | lex.question_words
         own |= subject.named & self._document_names[subject.entry.id]
+        if self.settings.procedure_subject:
+            own |= subject.named - lex.situation_words
         return subject.evidence - general.evidence <= own
 
     def _dominates(self, best: Candidate, rival: Candidate) -> bool:

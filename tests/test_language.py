@@ -385,3 +385,68 @@ def test_online_is_how_not_the_digital_card():
     # "ktp online" is a card applied for or checked online as often as the digital card.
     assert language.words("pengajuan ktp online sy") == ["pengajuan", "ktp", "daring", "saya"]
     assert language.words("ktp digital") == ["ikd"]
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Beside a marital word, "status" is the field of the card, not an application's.
+        ("statusnya di kk masih janda", "status nikah di kartu keluarga masih janda"),
+        ("mau ganti status, sudah kawin", "mau ganti status sudah nikah"),  # another clause
+        # A marital word naming a document (akta nikah) is no cue: that asks progress.
+        ("status akta nikah adik saya", "status akta perkawinan adik saya"),
+        # An office that moved asks its address; a citizen moving to an office does not.
+        ("kantornya sudah pindah", "kantor sudah pindah"),
+        ("dinas pindah kemana", "dinas alamat ke mana"),
+        ("mau pindah ke dinas", "mau pindah ke dinas"),
+        # "lama" before what is done with a card says which card; before jadi, how long.
+        ("kia lama dikembalikan?", "kia itu dikembalikan"),
+        ("kia lama jadinya", "kia lama jadi"),
+    ],
+)
+def test_a_word_beside_its_cue_reads_in_its_other_sense(written, normal):
+    assert language.normalize(written) == normal
+
+
+def test_senses_are_data(tmp_path):
+    (tmp_path / "senses.tsv").write_text("# word, reading, where, cues\nbuka\tjam\tafter\tkantor\n")
+    lexicon = language.load_lexicon(tmp_path, stemmer=False)
+    assert language.words("kantor buka", lexicon) == ["kantor", "jam"]
+    assert language.words("buka kantor", lexicon) == ["buka", "kantor"]
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("biayane piro", "biaya berapa"),  # -ne after a vowel
+        ("syarate opo", "syarat apa"),  # -e after a consonant
+        ("kartune ilang", "kartu hilang"),
+        ("anake lahir", "anak lahir"),
+        # Known words ending in -e stay; no known word under it, nothing changes.
+        ("tipe sore", "tipe sore"),
+        ("gede rame", "gede rame"),
+    ],
+)
+def test_a_javanese_nya_ending_reads_as_nya(written, normal):
+    assert language.normalize(written) == normal
+
+
+def test_a_fire_is_an_event_not_a_burnt_card():
+    # The house burning says where; the card's own word says what befell it.
+    assert "rusak" not in language.tokens("dompet hilang waktu gudang kebakaran")
+    assert "rusak" in language.tokens("kk kebakar separuh")
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("akta adikku wis dadi durung", "akta adik sudah dadi belum"),
+        ("kudu gawe kk anyar", "harus buat kartu keluarga baru"),
+        ("gawe opo", "bekerja apa"),  # not before a document: as the dictionary reads it
+        ("suwene piro", "lama berapa"),
+        ("ka te pe bapak ku", "ktp bapak saya"),
+        ("makaseh banyak", "terima kasih banyak"),
+    ],
+)
+def test_javanese_and_spelled_out_words_are_read(written, normal):
+    assert language.normalize(written) == normal

@@ -535,17 +535,25 @@ def test_a_general_question_about_a_document_is_the_general_question(text):
 
 
 def test_a_document_entry_with_its_own_situation_is_not_only_the_subject():
-    # "rekam" is more than the document: the message asks two things, both answered
-    # (the hours, and recording the card), or offered without answer_general_pair.
+    # Read as more than the document (procedure_subject off), "rekam" makes two questions,
+    # both answered (the hours, and recording the card), or offered without
+    # answer_general_pair.
     faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
-    offered = Settings(general_tags=("biaya", "kantor"), answer_general_pair=False)
+    tags = Settings(general_tags=("biaya", "kantor"), procedure_subject=False)
+    offered = dataclasses.replace(tags, answer_general_pair=False)
     result = Matcher(faq, offered).match("jam buka rekam ktp")
     assert isinstance(result, Clarify)
     assert {"jam", "rekam"} <= {c.entry.id for c in result.candidates}
-    general = Matcher(faq, Settings(general_tags=("biaya", "kantor")))
-    result = general.match("jam buka rekam ktp")
+    result = Matcher(faq, tags).match("jam buka rekam ktp")
     assert isinstance(result, Answer)
     assert [result.entry.id, *(c.entry.id for c in result.also)] == ["jam", "rekam"]
+
+
+def test_a_procedure_named_by_its_keywords_is_the_subject_of_a_general_question():
+    # "rekam" names the procedure the hours are asked for: the hours entry answers alone.
+    faq = Faq(entries=(*GENERAL.entries, *GROUNDING.entries[3:4]))
+    result = Matcher(faq, Settings(general_tags=("biaya", "kantor"))).match("jam buka rekam ktp")
+    assert isinstance(result, Answer) and result.entry.id == "jam" and not result.also
 
 
 DAMAGED = entry(
@@ -1618,3 +1626,143 @@ def test_a_service_we_do_not_cover_that_the_citizen_lacks_is_their_situation(tmp
     assert isinstance(result, Answer) and result.entry.id == "akta-lahir"
     # A negation after it is how a question ends, not what is lacking.
     assert not isinstance(Matcher(NEARBY).match("rekam ktp buat napi bisa tidak"), Answer)
+
+
+# "status" is both how far an application has come and the marital field of the card.
+STATUS_SENSES = Faq(
+    entries=(
+        entry(
+            "status",
+            "Cek status?",
+            "cek status pengajuan ktp",
+            "ktp saya sudah jadi belum",
+            keywords=("status",),
+        ),
+        entry("data", "Ubah data?", "ubah status kawin di kk", "ganti nama di ktp"),
+    )
+)
+
+
+def test_status_beside_a_marital_word_is_the_data_field():
+    matcher = Matcher(STATUS_SENSES)
+    result = matcher.match("status di kk masih lajang")
+    assert isinstance(result, Answer) and result.entry.id == "data"
+    assert matcher.match("cek status ktp saya").entry.id == "status"
+    # Without the sense, "status" speaks for the status entry too: no answer.
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {}
+    assert not isinstance(
+        Matcher(STATUS_SENSES, lexicon=plain).match("status di kk masih lajang"), Answer
+    )
+
+
+THANKS = Faq(
+    entries=(
+        entry("makasih", "Terima kasih", "makasih", "oke makasih", tags=("percakapan",)),
+        entry(
+            "status",
+            "Cek status?",
+            "ktp saya sudah jadi belum",
+            "kk sudah jadi",
+            keywords=("sudah jadi",),
+        ),
+        entry("hilang", "KTP hilang?", "ktp hilang gimana", keywords=("hilang",)),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("puji tuhan kk sudah jadi, makasih", "makasih"),  # reports, asks nothing
+        ("makasih, kk sudah jadi belum", "status"),  # asks
+        ("makasih, kk sudah jadi?", "status"),
+        ("makasih min, ktp adik hilang", "hilang"),  # a case to help with
+    ],
+)
+def test_thanks_with_only_a_report_closes_the_conversation(text, expected):
+    result = Matcher(THANKS, Settings(margin=5)).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expected
+
+
+def test_without_thanks_closes_a_report_goes_to_the_real_entry():
+    off = Settings(margin=5, thanks_closes=False)
+    result = Matcher(THANKS, off).match("puji tuhan kk sudah jadi, makasih")
+    assert not (isinstance(result, Answer) and result.entry.id == "makasih")
+
+
+# A phrasing that says to bring another document is still about its own document.
+BROUGHT = Faq(
+    entries=(
+        entry("rekam", "Rekam KTP?", "rekam ktp pertama kali bawa kk asli", keywords=("rekam",)),
+        entry("kk", "Kartu Keluarga?", "syarat bikin kk", keywords=("kk",)),
+    )
+)
+
+
+def test_a_document_a_phrasing_says_to_bring_is_not_its_subject():
+    text = "bikin kk pertama kali bawa apa"
+    before = Matcher(BROUGHT, Settings(brought_not_subject=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "rekam"
+    result = Matcher(BROUGHT).match(text)
+    assert not (isinstance(result, Answer) and result.entry.id == "rekam")
+
+
+VIA = Faq(
+    entries=(
+        entry(
+            "biaya", "Biaya?", "urus ktp bayar tidak", "ada biayanya", keywords=("bayar", "biaya")
+        ),
+        entry("pungli", "Lapor pungli?", "calo minta bayaran", "lapor lewat aplikasi"),
+    )
+)
+
+
+def test_the_way_something_is_done_is_not_its_topic():
+    # "lewat" (via) says how, like a glue word: it does not speak for the report entry.
+    text = "lewat desa bayar tidak"
+    assert Matcher(VIA).rank(text, 1)[0].entry.id == "biaya"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.neutral = plain.neutral - {"lewat"}
+    assert Matcher(VIA, lexicon=plain).rank(text, 1)[0].entry.id == "pungli"
+
+
+CASE_AND_STEP = Faq(
+    entries=(
+        entry("rekam", "Rekam KTP?", "rekam ktp perlu bawa apa saja", "cukup bawa kk"),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp hilang gimana ngurusnya",
+            "kehilangan ktp lapor polisi",
+            keywords=("hilang",),
+        ),
+        entry("kk", "KK?", "syarat bikin kk baru", keywords=("kk",)),
+    )
+)
+
+
+def test_a_case_is_never_answered_past_even_when_its_entry_is_out_of_reach():
+    # Only the first candidate is looked at here (max_candidates=1), so the lost-card entry
+    # is out of reach; the recording entry, which does not explain "hilang", still does
+    # not answer.
+    narrow = Settings(max_candidates=1, margin=5)
+    text = "ktp hilang, cukup bawa kk saja?"
+    before = Matcher(CASE_AND_STEP, dataclasses.replace(narrow, situation_unanswered=False))
+    assert isinstance(before.match(text), Answer)
+    assert not isinstance(Matcher(CASE_AND_STEP, narrow).match(text), Answer)
+
+
+def test_checking_the_status_is_a_status_question():
+    # "cek status" asks how far an application has come, whatever document it names.
+    status = dataclasses.replace(
+        STATUS.entries[4],
+        variants=(*STATUS.entries[4].variants, "cek status pengajuan"),
+        keywords=("sudah jadi", "diambil", "status"),
+    )
+    faq = Faq(entries=(*STATUS.entries[:4], status, *STATUS.entries[5:]))
+    text = "cek status akta kematian bapak saya"
+    assert Matcher(faq, STATUS_SETTINGS).match(text).entry.id == "status"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.asking_words = plain.asking_words - {"cek"}
+    assert Matcher(faq, STATUS_SETTINGS, lexicon=plain).match(text).entry.id == "akta-kematian"
