@@ -17,9 +17,9 @@ from tests.test_faq_editor import app, faq_folder, form_of, post  # noqa: F401 -
 pytestmark = pytest.mark.usefixtures("quick_logins")
 
 OJOL = [
-    ("+6281311110001", "bolehkah titip berkas lewat kurir ojol"),
-    ("+6281311110002", "boleh titip berkas ke kurir ojol ga"),
-    ("+6281311110003", "bisa ga titip berkas via ojol"),
+    ("+6281311110001", "bolehkah titip berkas lewat jasa kurir"),
+    ("+6281311110002", "boleh titip berkas ke jasa kurir ga"),
+    ("+6281311110003", "bisa ga titip berkas via jasa kurir"),
 ]
 REPLY = "Boleh, asal ada surat kuasa bermeterai dan fotokopi KTP-el pemberi kuasa."
 
