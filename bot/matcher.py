@@ -619,6 +619,16 @@ class Matcher:
         limit = s.max_candidates if s.max_candidates > 0 else None
         # The message's words, read once for the ranking and the decision's own checks.
         written = language.words(text, self.lexicon, merge=False)
+        said = frozenset(map(self._stem, written))
+        # The whole ranking (past the first few), for the rules that look further down:
+        # built once, and only when one of them asks.
+        whole: list[Candidate] = []
+
+        def everyone() -> list[Candidate]:
+            if not whole:
+                whole.extend(self._rank(written)[0])
+            return whole
+
         widen = self._status_words(written) if s.status_frame else None
         ranked, unknown = self._rank(written, limit, s.clarify_threshold, widen=widen)
         top3 = tuple(ranked[: s.max_candidates])
@@ -635,7 +645,7 @@ class Matcher:
             closing = next(
                 (
                     c
-                    for c in self._rank(written)[0]
+                    for c in everyone()
                     if c.entry.id in courtesy and any(line <= c.evidence for line in thanks)
                 ),
                 None,
@@ -645,7 +655,7 @@ class Matcher:
         if s.courtesy_yields and ranked[0].entry.id in courtesy:
             asked = self._asked_beside_courtesy(ranked, courtesy)
             if asked:
-                ranked = [c for c in self._rank(written)[0] if c.entry.id not in courtesy]
+                ranked = [c for c in everyone() if c.entry.id not in courtesy]
                 top3 = tuple(ranked[: s.max_candidates])
         top = ranked[0]
         if top.score < s.clarify_threshold:
@@ -742,9 +752,9 @@ class Matcher:
         # the KTP) is a case the FAQ does not answer: the leading entry is not answered.
         untold = False
         if s.situation_uncovered and anchor.entry.id not in self._general:
-            befell = self.lexicon.situation_words.intersection(map(self._stem, written))
+            befell = self.lexicon.situation_words & said
             befell -= anchor.evidence
-            named = self.lexicon.documents.intersection(map(self._stem, written))
+            named = self.lexicon.documents & said
             untold = bool(befell) and not any(
                 c.evidence & befell
                 and (not named or c.evidence & named)
@@ -755,13 +765,12 @@ class Matcher:
         # answer past the case: offered alone, or escalated (`situation_unanswered`).
         unexplained = False
         if s.situation_first and s.situation_unanswered and anchor.entry.id not in self._general:
-            said = {self._stem(w) for w in written}
             befell = said & self.lexicon.situation_words - anchor.evidence
             # Only a case our FAQ has an entry for, about the message's document: offered.
             case = next(
                 (
                     c
-                    for c in (self._rank(written)[0] if befell else ())
+                    for c in (everyone() if befell else ())
                     if c.named & befell and c.evidence & documents and c is not anchor
                 ),
                 None,
