@@ -29,6 +29,7 @@ from ruamel.yaml.scalarstring import (
 )
 
 from bot import evaluation, faqcheck, knowledge, yaml_files
+from bot import examples as learning
 from bot import matcher as matching
 from bot.knowledge import ERROR, Problem
 
@@ -520,9 +521,12 @@ def _check(
 ) -> tuple[faqcheck.Report, knowledge.Faq, matching.Matcher]:
     """Run `faq check` on the folder as it would be with some files replaced."""
     built: list = []
+    # The scratch folder holds the FAQ files only: the matcher learns from the real
+    # folder's examples, as the one serving citizens does.
+    taught = learning.load_examples(folder, (settings or matching.Settings()).examples)
 
     def make(faq, chosen):
-        built.append(matching.Matcher(faq, chosen))
+        built.append(matching.Matcher(faq, chosen, examples=taught))
         return built[-1]
 
     with tempfile.TemporaryDirectory(prefix="faq-check-") as scratch:

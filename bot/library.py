@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot import examples as learning
 from bot import knowledge, metrics
 from bot import matcher as matching
 
@@ -56,7 +57,7 @@ class Library:
         now = time.monotonic()
         if now - self._checked_at >= self.reload_seconds:
             self._checked_at = now
-            if _fingerprint(self.folder) != self._snapshot.faq.fingerprint:
+            if _fingerprint(self.folder, self.settings.examples) != self._snapshot.faq.fingerprint:
                 wait = self._settling()
                 if wait:
                     # Look again once the writer has had time to finish (or sooner).
@@ -83,7 +84,7 @@ class Library:
         """
         with self._lock:
             # Taken before reading, so a change made while we read is seen at the next check.
-            seen = _fingerprint(self.folder)
+            seen = _fingerprint(self.folder, self.settings.examples)
             try:
                 faq = knowledge.load_faq(self.folder)
             except (knowledge.FaqError, OSError) as exc:
@@ -125,14 +126,18 @@ class Library:
         return Snapshot(faq, matching.Matcher(faq, self.settings), loaded_at=0.0)
 
 
-def _fingerprint(folder: Path) -> str:
-    """Return the FAQ files' fingerprint plus their inodes.
+def _fingerprint(folder: Path, examples: tuple[str, ...] = ()) -> str:
+    """Return the FAQ files' fingerprint plus their inodes, and the example files' too
+    (the matcher learns from them: a new example is a reload).
 
     An atomic save (temp file + rename) gives the file a new inode, so two saves within
     one clock tick that happen to keep the size are still seen.
     """
     try:
-        inodes = ",".join(str(p.stat().st_ino) for p in knowledge.faq_files(folder))
-        return f"{knowledge.fingerprint(folder)}:{inodes}"
+        taught = learning.example_files(folder, examples)
+        files = [*knowledge.faq_files(folder), *taught]
+        inodes = ",".join(str(p.stat().st_ino) for p in files)
+        sizes = ",".join(f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in taught)
+        return f"{knowledge.fingerprint(folder)}:{inodes}:{sizes}"
     except OSError:
         return ""

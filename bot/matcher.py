@@ -1,4 +1,5 @@
-"""Rank FAQ entries for a citizen's message: Answer, Clarify or Escalate (pure, no I/O)."""
+"""Rank FAQ entries for a citizen's message: Answer, Clarify or Escalate (pure: no I/O but
+reading the FAQ folder's example files once, when built without examples given)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot import examples as learning
 from bot import language
 from bot.knowledge import Entry, Faq
+
+# A word typed without spaces is split into FAQ words up to this long (and parts this long).
+# Guards that doubt a message is about an entry on what the lexicon knows, not on counts.
+KNOWLEDGE_GUARDS = frozenset(
+    ("foreign_guard", "uncovered_guard", "situation_document", "document_guard", "abroad_guard")
+)
+MAX_GLUED = 60
+MAX_GLUED_PART = 24
+GLUED_LONG_PART = 5  # ... a part this long need not be written as the FAQ writes it
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,14 @@ class Settings:
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
     courtesy_tags: tuple[str, ...] = ("percakapan",)  # entries that win only on small talk
+    # Labelled messages in the FAQ folder (file patterns) that train the second opinion
+    # (bot/examples.py); with fewer than min_examples, there is none.
+    examples: tuple[str, ...] = ()
+    min_examples: int = 100
+    tie_confidence: float = 0.5  # a choice's candidate this likely is answered instead
+    sole_confidence: float = 0.7  # ... when it is the only one offered (in scope at all?)
+    veto_confidence: float = 0.6  # another label this likely holds an answer back
+    pair_doubt: float = 0.1  # ... this one answered of two, the other this unlikely: dropped
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -128,6 +147,9 @@ class Clarify:
     """A few entries are plausible: offer them as a numbered choice."""
 
     candidates: tuple[Candidate, ...]
+    # Entries the rules held back on what the lexicon knows (a service we do not cover, an
+    # event abroad, a case no entry explains): the second opinion never answers them.
+    held: frozenset[str] = frozenset()
     outcome = "clarify"
 
     @property
@@ -177,6 +199,7 @@ class Matcher:
         faq: Faq,
         settings: Settings | None = None,
         lexicon: language.Lexicon | None = None,
+        examples: tuple[learning.Example, ...] | None = None,
     ):
         self.faq = faq
         self.settings = settings or Settings()
@@ -313,6 +336,25 @@ class Matcher:
         ids = sorted({e.id for e in self.entries})
         place = {entry_id: n for n, entry_id in enumerate(ids)}
         self._id_order = [place[e.id] for e in self.entries]
+        # The second opinion: a model trained on the phrasings and the labelled examples.
+        if examples is None:
+            examples = learning.load_examples(faq.folder, self.settings.examples)
+        self.examples = len(examples)
+        self.model: learning.Model | None = None
+        if self.entries and len(examples) >= self.settings.min_examples:
+            known = {e.id for e in self.entries} | {learning.NOBODY}
+            pairs = [(p, e.id) for e in self.entries for p in e.phrasings]
+            pairs += [(x.text, x.label) for x in examples if x.label in known]
+            self.model = learning.train([self._tokens(t) for t, _ in pairs], [n for _, n in pairs])
+
+    def _tokens(self, text: str) -> list[str]:
+        """Return a text's words as the second opinion reads them (see `_read_tokens`)."""
+        return self._read_tokens(language.words(text, self.lexicon, merge=False))
+
+    def _read_tokens(self, written: list[str]) -> list[str]:
+        """Return the written words stemmed, in order. (Reading typos and words run
+        together first, as the rules do, measured no better: letter n-grams cover them.)"""
+        return [self._stem(w) for w in written]
 
     def _stems(self, text: str, learn: bool = False) -> list[str]:
         """Return the matchable words of a text; while indexing, remember the written forms."""
@@ -382,37 +424,58 @@ class Matcher:
         return found
 
     def _unglued(self, word: str) -> tuple[str, ...]:
-        """Return the two FAQ words an unknown word runs together (rekamktp, aktelahiran),
-        or () when it is not two of them.
+        """Return the FAQ words an unknown word runs together (rekamktp, aktelahiran,
+        "biayaurusdokumenberapa" typed without spaces), or () when it is not made of them.
 
-        The first part is written as the FAQ or a lexicon table writes it (rekam, akte, sy),
-        the second is a FAQ word (lahiran: lahir); each is at least `glued_part_length`
-        letters long (a shorter one only as a lexicon word: ktpsy) and they are not both
-        glue ("menit" is not men + it). The split with the longest shorter part wins.
+        Each part but the last is written as the FAQ or a lexicon table writes it (rekam,
+        akte, sy), the last is a FAQ word (lahiran: lahir); each is at least
+        `glued_part_length` letters long (a shorter one only as a lexicon word: ktpsy) and
+        they are not all glue ("menit" is not men + it). The fewest parts win, then the
+        split whose shortest part is longest.
         """
         found = self._glued.get(word)
         if found is not None:
             return found
         found = ()
-        lex = self.lexicon
         size = self.settings.glued_part_length
-        best = 0
-        if word.isalpha() and len(word) >= 2 * size - 1:
-            for cut in range(2, len(word) - 1):
-                first, second = word[:cut], word[cut:]
-                if min(cut, len(second)) <= best or (
-                    first not in self._surface and first not in lex.words
-                ):
-                    continue
-                parts = [self._glued_part(first), self._glued_part(second)]
-                if all(parts) and not set(parts) <= self._no_subject:
-                    found, best = tuple(parts), min(cut, len(second))
+        if word.isalpha() and 2 * size - 1 <= len(word) <= MAX_GLUED:
+            found = self._split_glued(word)
+            if set(found) <= self._no_subject:
+                found = ()
         if len(self._glued) < 100_000:
             self._glued[word] = found
         return found
 
-    def _glued_part(self, part: str) -> str:
-        """Return the FAQ word a part of a glued word is, or "" when it is none."""
+    def _split_glued(self, word: str) -> tuple[str, ...]:
+        """Return the best split of a word into FAQ words (see `_unglued`), or ()."""
+        lex = self.lexicon
+        # best[end]: (parts, -shortest, words) for word[:end] made of whole words.
+        best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (len(word) + 1)
+        best[0] = (0, -len(word), ())
+        for end in range(2, len(word) + 1):
+            last = end == len(word)
+            for begin in range(max(0, end - MAX_GLUED_PART), end - 1):
+                before = best[begin]
+                if before is None:
+                    continue
+                piece = word[begin:end]
+                # A short piece inside a word is a word only as the FAQ or a table writes
+                # it: most pieces of a typo are not.
+                written = piece in self._surface or piece in lex.words
+                if not (last or written or len(piece) >= GLUED_LONG_PART):
+                    continue
+                read = self._glued_part(piece, loose=last or len(piece) >= GLUED_LONG_PART)
+                if not read:
+                    continue
+                option = (before[0] + 1, max(before[1], -len(piece)), (*before[2], read))
+                if best[end] is None or option[:2] < best[end][:2]:
+                    best[end] = option
+        whole = best[len(word)]
+        return whole[2] if whole is not None and whole[0] >= 2 else ()
+
+    def _glued_part(self, part: str, loose: bool = False) -> str:
+        """Return the FAQ word a part of a glued word is, or "" when it is none; `loose`,
+        also when the lexicon rewrites it (caranyo: caranya)."""
         lex = self.lexicon
         table = part in lex.words
         size = self.settings.glued_part_length
@@ -422,7 +485,7 @@ class Matcher:
         if not table and part not in self._surface and part[:size] not in self._starts:
             return ""
         read = language.words(part, lex, merge=False)
-        if len(read) != 1 or (read[0] != part and not table):
+        if len(read) != 1 or (read[0] != part and not table and not loose):
             return ""
         return read[0] if self._faq_stem(read[0]) is not None else ""
 
@@ -613,12 +676,53 @@ class Matcher:
 
     def match(self, text: str) -> Result:
         """Decide what to do with a message: answer, offer a choice, or escalate."""
+        # The message's words, read once for the ranking and the decision's own checks.
+        written = language.words(text, self.lexicon, merge=False)
+        result = self._decide(text, written)
+        if self.model is None or isinstance(result, Escalate):
+            return result
+        return self._second_opinion(result, self._read_tokens(written))
+
+    def _second_opinion(self, result: Answer | Clarify, tokens: list[str]) -> Result:
+        """Let the model trained on labelled messages settle a choice it is sure of, and
+        hold back an answer it is sure is wrong (escalating what it says no entry answers).
+        Escalations are never overturned: an officer is the safe side."""
+        s = self.settings
+        chances = self.model.probabilities(tokens)
+        best = max(chances, key=chances.__getitem__)
+        likely = chances[best]
+        note = f"contoh warga: {best or 'petugas'} {likely:.0%}"
+        if isinstance(result, Clarify):
+            pick = next((c for c in result.candidates if c.entry.id == best), None)
+            # A choice of one asks whether the message is ours at all: be surer there.
+            sure = s.sole_confidence if len(result.candidates) == 1 else s.tie_confidence
+            if pick is None or likely < sure or best in result.held:
+                return result
+            pick = dataclasses.replace(pick, reason=f"{pick.reason}; {note}")
+            return Answer(pick, (pick, *(c for c in result.candidates if c.entry.id != best)))
+        answered = (result.candidate, *result.also)
+        if best in {c.entry.id for c in answered}:
+            # Two questions answered, one the model is sure of and the other it all but
+            # rules out: the other was a remark around the question ("ktp remuk, kk aman").
+            kept = [c for c in answered if chances.get(c.entry.id, 0.0) >= s.pair_doubt]
+            if likely < s.veto_confidence or len(kept) == len(answered):
+                return result
+            first = dataclasses.replace(kept[0], reason=f"{kept[0].reason}; {note}")
+            rest = (c for c in result.candidates if c.entry.id != first.entry.id)
+            return Answer(first, (first, *rest), also=tuple(kept[1:]))
+        if likely < s.veto_confidence:
+            return result
+        if best == learning.NOBODY:
+            return Escalate(result.candidates, f"{result.reason}; {note}")
+        other = [c for c in result.candidates if c.entry.id == best]
+        return Clarify(tuple(sorted([result.candidate, *other[:1]], key=lambda c: -c.score)))
+
+    def _decide(self, text: str, written: list[str]) -> Result:
+        """The rules' decision: answer, offer a choice, or escalate."""
         s = self.settings
         # Only the first max_candidates entries and, below them, those down to the
         # clarify threshold are ever looked at: build only those.
         limit = s.max_candidates if s.max_candidates > 0 else None
-        # The message's words, read once for the ranking and the decision's own checks.
-        written = language.words(text, self.lexicon, merge=False)
         said = frozenset(map(self._stem, written))
         # The whole ranking (past the first few), for the rules that look further down:
         # built once, and only when one of them asks.
@@ -863,7 +967,19 @@ class Matcher:
         # The lead and the second questions first, then the closest others, best first.
         first = [lead] if lead in close else []
         offered = [*first, *second, *(c for c in close if c is not lead)][: s.max_candidates]
-        return Clarify(tuple(sorted(offered, key=lambda c: -c.score)))
+        # What the rules know (lexicon guards, cases no entry explains) outranks what the
+        # second opinion learnt: whatever such a rule held back stays offered, not answered.
+        knew = (
+            untold or unexplained or (chosen is not None and self._about_the_bot(chosen, written))
+        )
+        held = {
+            c.entry.id
+            for c in offered
+            if knew
+            or self._doubt(c, unknown, written) in KNOWLEDGE_GUARDS
+            or (c.entry.id in self._status_ids and self._supposes(written))
+        }
+        return Clarify(tuple(sorted(offered, key=lambda c: -c.score)), frozenset(held))
 
     def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond
@@ -1223,7 +1339,12 @@ class Matcher:
         )
 
     def _grounded(self, best: Candidate, unknown: list[str], written: list[str]) -> bool:
-        """Return True if the message is about the best entry at all, not only near it.
+        """Return True if the message is about the best entry at all (see `_doubt`)."""
+        return not self._doubt(best, unknown, written)
+
+    def _doubt(self, best: Candidate, unknown: list[str], written: list[str]) -> str:
+        """Return the guard that doubts the message is about the best entry at all, not
+        only near it ("" when none does).
 
         One explained word does not carry words the FAQ does not know ("harga" in a
         message about rice), and question words alone (sudah, belum, berapa) do not
@@ -1236,13 +1357,6 @@ class Matcher:
         # ... but a keyword phrase of them named whole ("berapa lama") is the entry's topic.
         if s.keyword_phrase_topic:
             size += sum(1 for k in self._phrase_keywords[best.entry.id] if k <= best.named)
-        # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
-        own = best.named & self._own_documents
-        if s.lone_word_guard and size <= 1 and unknown and not own:
-            return False
-        # Many words the FAQ does not know against few it explains: the story is another's.
-        if s.unknown_guard and len(unknown) > s.unknown_guard * size and not own:
-            return False
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours.
         lex = self.lexicon
@@ -1251,12 +1365,12 @@ class Matcher:
             and lex.other_topics.intersection(unknown)
             and not (best.evidence & lex.documents)
         ):
-            return False
+            return "foreign_guard"
         # A service the FAQ does not cover named (legalisir, adopsi; another agency's:
         # paspor, pinjol) beside our document: "legalisir akte kelahiran" asks about the
         # copy, not the certificate. Only an entry explaining that word answers it.
         if s.uncovered_guard and self._uncovered(written) - best.evidence:
-            return False
+            return "uncovered_guard"
         # An entry named only by what befell a document (hilang, rusak) is about a document
         # only when the message names one it covers: "tv sama motor ilang" is not our case.
         if (
@@ -1265,7 +1379,7 @@ class Matcher:
             and best.named <= lex.situation_words
             and not best.evidence & lex.documents
         ):
-            return False
+            return "situation_document"
         # A document's entry (not general, its phrasings name a document, it has keywords)
         # answers a message about some document: one naming its keyword, one of our
         # documents or a paper in general (paper_words: kartu, surat). "daftar sekolah sd
@@ -1278,13 +1392,21 @@ class Matcher:
             and not best.evidence & lex.documents
             and not lex.paper_words.intersection(self._stem(w) for w in written)
         ):
-            return False
+            return "document_guard"
         # A civil event abroad ("anak lahir di malaysia") is first recorded by the mission
         # there: the procedure at home is not its answer.
         if s.abroad_guard and self._abroad(written):
-            return False
+            return "abroad_guard"
+        # Counts last: a lexicon guard above says why it doubts, these only that it does.
+        # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
+        own = best.named & self._own_documents
+        if s.lone_word_guard and size <= 1 and unknown and not own:
+            return "lone_word_guard"
+        # Many words the FAQ does not know against few it explains: the story is another's.
+        if s.unknown_guard and len(unknown) > s.unknown_guard * size and not own:
+            return "unknown_guard"
         # Question words alone (sudah ... belum) say what is asked, not what about.
-        return not (s.topic_guard and not best.named and not topic)
+        return "topic_guard" if s.topic_guard and not best.named and not topic else ""
 
 
 def to_json(text: str, result: Result) -> dict:

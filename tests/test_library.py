@@ -76,6 +76,17 @@ def test_a_fixed_file_is_picked_up_and_clears_the_errors(tmp_path):
     assert lib.matcher.match("bikin kia").entry.id == "kia"
 
 
+def test_new_examples_are_learnt_without_a_faq_edit(tmp_path):
+    write(tmp_path, "a.yaml", GOOD + entry_yaml("kia", ["bikin kia"]))
+    settings = matching.Settings(examples=("*_cases.yaml",), min_examples=2)
+    lib = Library(tmp_path, settings, reload_seconds=0.0)
+    assert lib.matcher.model is None
+    path = write(tmp_path, "dev_cases.yaml", "- {text: kia gratis ga, expect: biaya}\n")
+    path.write_text(path.read_text() + "- {text: kia anak, expect: kia}\n", encoding="utf-8")
+    touch_later(path)
+    assert lib.matcher.examples == 2 and lib.matcher.model is not None
+
+
 def test_a_new_broken_file_beside_good_ones_does_not_replace_the_faq(tmp_path):
     write(tmp_path, "a.yaml", GOOD)
     lib = library(tmp_path)

@@ -1159,6 +1159,25 @@ def test_a_word_is_not_split_into_glue_or_short_pieces():
     assert index._unglued("ktphilang") == ("ktp", "hilang")
 
 
+@pytest.mark.parametrize(
+    "text", ["ktphilangsyaratnyaapa", "syaratktphilangapa", "kehilanganktpcaranyo"]
+)
+def test_a_whole_message_typed_without_spaces_is_read_word_by_word(text):
+    # Voice typing and fast thumbs glue a whole question into one word: every piece is a
+    # FAQ or lexicon word (caranyo is Palembang for caranya), the fewest pieces win.
+    glued = Matcher(HELD, Settings(glued_words=False)).match(text)
+    assert isinstance(glued, Escalate)
+    result = Matcher(HELD).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "ektp-hilang"
+
+
+def test_a_long_word_is_split_only_into_whole_words():
+    index = Matcher(HELD)
+    assert index._unglued("ktphilangsyaratnya") == ("ktp", "hilang", "syarat")
+    assert index._unglued("ktphilangxyzsyarat") == ()  # a piece that is no word
+    assert index._unglued("ktp" * 30) == ()  # longer than anyone types
+
+
 DIRECT = Faq(
     entries=(
         entry(
