@@ -96,6 +96,7 @@ class Settings:
     sole_confidence: float = 0.7  # ... when it is the only one offered (in scope at all?)
     veto_confidence: float = 0.6  # another label this likely holds an answer back
     pair_doubt: float = 0.1  # ... this one answered of two, the other this unlikely: dropped
+    answer_doubt: float = 0.0  # an answer the model gives less than this: offered instead
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -701,21 +702,24 @@ class Matcher:
             pick = dataclasses.replace(pick, reason=f"{pick.reason}; {note}")
             return Answer(pick, (pick, *(c for c in result.candidates if c.entry.id != best)))
         answered = (result.candidate, *result.also)
-        if best in {c.entry.id for c in answered}:
+        if likely >= s.veto_confidence and best not in {c.entry.id for c in answered}:
+            if best == learning.NOBODY:
+                return Escalate(result.candidates, f"{result.reason}; {note}")
+            other = [c for c in result.candidates if c.entry.id == best]
+            return Clarify(tuple(sorted([result.candidate, *other[:1]], key=lambda c: -c.score)))
+        if likely >= s.veto_confidence:
             # Two questions answered, one the model is sure of and the other it all but
             # rules out: the other was a remark around the question ("ktp remuk, kk aman").
             kept = [c for c in answered if chances.get(c.entry.id, 0.0) >= s.pair_doubt]
-            if likely < s.veto_confidence or len(kept) == len(answered):
-                return result
-            first = dataclasses.replace(kept[0], reason=f"{kept[0].reason}; {note}")
-            rest = (c for c in result.candidates if c.entry.id != first.entry.id)
-            return Answer(first, (first, *rest), also=tuple(kept[1:]))
-        if likely < s.veto_confidence:
-            return result
-        if best == learning.NOBODY:
-            return Escalate(result.candidates, f"{result.reason}; {note}")
-        other = [c for c in result.candidates if c.entry.id == best]
-        return Clarify(tuple(sorted([result.candidate, *other[:1]], key=lambda c: -c.score)))
+            if len(kept) < len(answered):
+                first = dataclasses.replace(kept[0], reason=f"{kept[0].reason}; {note}")
+                rest = (c for c in result.candidates if c.entry.id != first.entry.id)
+                result, answered = Answer(first, (first, *rest), also=tuple(kept[1:])), kept
+        # An answer the model all but rules out, unsure what else: offered, not given.
+        if min(chances.get(c.entry.id, 0.0) for c in answered) < s.answer_doubt:
+            other = [c for c in result.candidates if c.entry.id == best and c not in answered]
+            return Clarify(tuple(sorted([*answered, *other], key=lambda c: -c.score)))
+        return result
 
     def _decide(self, text: str, written: list[str]) -> Result:
         """The rules' decision: answer, offer a choice, or escalate."""

@@ -202,3 +202,23 @@ def test_what_a_lexicon_rule_held_back_stays_a_choice():
     tokens = matcher._tokens("legalisir kk baru syaratnya")
     assert matcher.model.probabilities(tokens)["kartu-keluarga"] > SETTINGS.sole_confidence
     assert isinstance(matcher.match("legalisir kk baru syaratnya"), Clarify)
+
+
+def test_an_answer_the_model_all_but_rules_out_is_offered_instead():
+    # "ganti ktp" is the damaged-card entry for the rules; citizens who wrote so meant a
+    # lost card (the veto, which needs the model sure of another entry, is off here).
+    taught = (*TAUGHT, *[Example(f"ganti ktp ilang {w}", "ektp-hilang") for w in "abc"])
+    taught += (Example("ganti ktp", "ektp-hilang"), Example("ganti ktp", "ektp-rekam"))
+    matcher = Matcher(FAQ, SETTINGS, examples=taught)
+    chances = matcher.model.probabilities(matcher._tokens("ganti ktp"))
+    assert Matcher(FAQ, SETTINGS, examples=()).match("ganti ktp").entry.id == "ektp-rusak"
+    doubting = Settings(
+        min_examples=1, veto_confidence=1.0, answer_doubt=chances["ektp-rusak"] + 0.001
+    )
+    result = Matcher(FAQ, doubting, examples=taught).match("ganti ktp")
+    assert isinstance(result, Clarify)
+    assert "ektp-rusak" in {c.entry.id for c in result.candidates}
+    trusting = Settings(
+        min_examples=1, veto_confidence=1.0, answer_doubt=chances["ektp-rusak"] - 0.001
+    )
+    assert Matcher(FAQ, trusting, examples=taught).match("ganti ktp").entry.id == "ektp-rusak"
