@@ -7,6 +7,7 @@ import dataclasses
 import heapq
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -97,6 +98,7 @@ class Settings:
     veto_confidence: float = 0.6  # another label this likely holds an answer back
     pair_doubt: float = 0.1  # ... this one answered of two, the other this unlikely: dropped
     answer_doubt: float = 0.0  # an answer the model gives less than this: offered instead
+    taught_examples: int = 5  # ... holding back only entries with this many examples
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -347,6 +349,12 @@ class Matcher:
             pairs = [(p, e.id) for e in self.entries for p in e.phrasings]
             pairs += [(x.text, x.label) for x in examples if x.label in known]
             self.model = learning.train([self._tokens(t) for t, _ in pairs], [n for _, n in pairs])
+        # Entries citizens' examples taught the model about. A newer entry (added after the
+        # examples were labelled, its questions perhaps labelled "nobody" then) is known
+        # to the model by its phrasings only: it never holds that entry's answers back.
+        counts = Counter(x.label for x in examples)
+        least = self.settings.taught_examples
+        self._taught = frozenset(e.id for e in self.entries if counts[e.id] >= least)
 
     def _tokens(self, text: str) -> list[str]:
         """Return a text's words as the second opinion reads them (see `_read_tokens`)."""
@@ -702,6 +710,8 @@ class Matcher:
             pick = dataclasses.replace(pick, reason=f"{pick.reason}; {note}")
             return Answer(pick, (pick, *(c for c in result.candidates if c.entry.id != best)))
         answered = (result.candidate, *result.also)
+        if any(c.entry.id not in self._taught for c in answered):
+            return result
         if likely >= s.veto_confidence and best not in {c.entry.id for c in answered}:
             if best == learning.NOBODY:
                 return Escalate(result.candidates, f"{result.reason}; {note}")
