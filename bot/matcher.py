@@ -66,6 +66,7 @@ class Settings:
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
     situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
+    document_kinds: bool = True  # ... an entry on another kind of it does not (akta lahir/mati)
     situation_unanswered: bool = True  # ... even when its entry is out of reach: no answer
     procedure_subject: bool = True  # "biaya pindah domisili": the procedure is the subject
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
@@ -296,6 +297,17 @@ class Matcher:
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
         self._naming = frozenset().union(*self._document_names.values()) - documents
+        # A document that entries name with different kinds (akta: lahir, mati) is one
+        # certificate per kind: the kinds that tell them apart, per document.
+        kinds: dict[str, dict[str, frozenset[str]]] = {}
+        for entry_id, words in self._document_names.items():
+            for document in words & documents:
+                kinds.setdefault(document, {})[entry_id] = words - documents
+        self._kinds = {
+            document: frozenset().union(*by_entry.values())
+            for document, by_entry in kinds.items()
+            if len(set(by_entry.values())) > 1
+        }
         # A document a phrasing says to bring (bring_words.txt: "rekam ktp bawa kk asli") is
         # not what it is about: the phrasing's documents are the others
         # (`brought_not_subject`). "ada" is no bring word: "blangko ktp ada" asks stock.
@@ -862,13 +874,14 @@ class Matcher:
         if s.situation_uncovered and anchor.entry.id not in self._general:
             befell = self.lexicon.situation_words & said
             befell -= anchor.evidence
-            named = self.lexicon.documents & said
-            untold = bool(befell) and not any(
-                c.evidence & befell
-                and (not named or c.evidence & named)
-                and c.entry.id not in self._general
-                for c in ranked
-            )
+            if befell:
+                named = self.lexicon.documents & said
+                untold = not any(
+                    c.evidence & befell
+                    and (not named or self._covers_named(c, named, said))
+                    and c.entry.id not in self._general
+                    for c in ranked
+                )
         # ... and when that entry is not even in reach, the leading one still does not
         # answer past the case: offered alone, or escalated (`situation_unanswered`).
         unexplained = False
@@ -984,6 +997,18 @@ class Matcher:
             or (c.entry.id in self._status_ids and self._supposes(written))
         }
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)), frozenset(held))
+
+    def _covers_named(
+        self, candidate: Candidate, named: frozenset[str], said: frozenset[str]
+    ) -> bool:
+        """Return True if the candidate covers a document the message names, of the kind the
+        message names (`document_kinds`): "akta kematian hilang" is not covered by the
+        birth certificate's entry, which explains akta and hilang but not kematian."""
+        for document in candidate.evidence & named:
+            kinds = self._kinds.get(document, frozenset()) & said
+            if not (self.settings.document_kinds and kinds) or candidate.evidence & kinds:
+                return True
+        return False
 
     def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond

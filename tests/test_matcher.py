@@ -1785,3 +1785,36 @@ def test_checking_the_status_is_a_status_question():
     plain = language.load_lexicon(ROOT / "bot" / "lexicon")
     plain.asking_words = plain.asking_words - {"cek"}
     assert Matcher(faq, STATUS_SETTINGS, lexicon=plain).match(text).entry.id == "akta-kematian"
+
+
+CERTIFICATES = Faq(
+    entries=(
+        entry(
+            "lahir",
+            "Syarat akta kelahiran?",
+            "bikin akte lahir anak",
+            "akta lahir hilang gimana",
+            "akte kelahiran rusak ganti",
+            keywords=("akta kelahiran", "lahir"),
+        ),
+        entry(
+            "mati",
+            "Syarat akta kematian?",
+            "bikin akte kematian almarhum",
+            "lapor orang meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+    )
+)
+
+
+def test_a_case_of_one_kind_of_certificate_is_not_covered_by_another_kind():
+    # The birth certificate's entry tells what to do with a lost akta; a lost death
+    # certificate is another certificate's case, which no entry here explains.
+    text = "akte kematian kakek ilang"
+    before = Matcher(CERTIFICATES, Settings(document_kinds=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "mati"
+    assert not isinstance(Matcher(CERTIFICATES).match(text), Answer)
+    # The birth certificate's own case is still answered.
+    result = Matcher(CERTIFICATES).match("akte kelahiran anak ilang gmn")
+    assert isinstance(result, Answer) and result.entry.id == "lahir"
