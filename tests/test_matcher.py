@@ -1818,3 +1818,28 @@ def test_a_case_of_one_kind_of_certificate_is_not_covered_by_another_kind():
     # The birth certificate's own case is still answered.
     result = Matcher(CERTIFICATES).match("akte kelahiran anak ilang gmn")
     assert isinstance(result, Answer) and result.entry.id == "lahir"
+
+
+REPLY_SPEED = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen jadi?",
+            "berapa lama prosesnya",
+            "lama ga jadinya",
+            keywords=("lama",),
+        ),
+        entry("petugas", "Bicara dengan petugas", "admin tolong balas", tags=("percakapan",)),
+    )
+)
+
+
+def test_a_slow_reply_is_no_question_of_how_long_a_document_takes():
+    # "lama" in a clause about replying complains of the chat, not of the processing time.
+    text = "kok lama bgt dibales"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {w: s for w, s in plain.senses.items() if w != "lama"}
+    before = Matcher(REPLY_SPEED, lexicon=plain).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "waktu"
+    assert not isinstance(Matcher(REPLY_SPEED).match(text), Answer)
+    assert Matcher(REPLY_SPEED).match("kok lama bgt prosesnya").entry.id == "waktu"
