@@ -1843,3 +1843,37 @@ def test_a_slow_reply_is_no_question_of_how_long_a_document_takes():
     assert isinstance(before, Answer) and before.entry.id == "waktu"
     assert not isinstance(Matcher(REPLY_SPEED).match(text), Answer)
     assert Matcher(REPLY_SPEED).match("kok lama bgt prosesnya").entry.id == "waktu"
+
+
+PLACES = Faq(
+    entries=(
+        entry(
+            "mati",
+            "Syarat akta kematian?",
+            "bikin akte kematian almarhum",
+            "lapor orang meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp hilang gimana",
+            "ktp hilang di perantauan bisa urus di sini",
+            keywords=("hilang",),
+        ),
+    )
+)
+
+
+def test_two_places_offered_as_a_choice_ask_which_office():
+    # Which office makes the certificate is not in its requirements: offered, not answered.
+    text = "akte kematian ibu diurusnya di jambi atau di lahat"
+    before = Matcher(PLACES, Settings(place_choice=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "mati"
+    assert not isinstance(Matcher(PLACES).match(text), Answer)
+    assert not isinstance(Matcher(PLACES).match("akte kematian bikin disini atau pulang"), Answer)
+    # An entry whose phrasings speak of doing it elsewhere answers where.
+    result = Matcher(PLACES).match("ktp ilang, urus di bandung atau harus balik ke lahat")
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+    # One place is no choice between places.
+    assert Matcher(PLACES).match("akte kematian ibu diurus di lahat").entry.id == "mati"
