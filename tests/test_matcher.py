@@ -1877,3 +1877,24 @@ def test_two_places_offered_as_a_choice_ask_which_office():
     assert isinstance(result, Answer) and result.entry.id == "hilang"
     # One place is no choice between places.
     assert Matcher(PLACES).match("akte kematian ibu diurus di lahat").entry.id == "mati"
+
+
+@pytest.mark.parametrize(
+    "text", ["mau pindah ke luar negeri, ktp gmn", "mau pindah ktp ke sarawak"]
+)
+def test_abroad_in_general_and_where_workers_live_is_abroad(tmp_path, text):
+    # "luar negeri" is abroad as one word (not "luar" of luar kota); the Malaysian states
+    # where most workers live are abroad like the country.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    countries = folder / "abroad_words.txt"
+    kept = [w for w in countries.read_text(encoding="utf-8").splitlines() if w != "sarawak"]
+    countries.write_text("\n".join(kept) + "\n")
+    slang = folder / "slang.tsv"
+    slang.write_text(slang.read_text(encoding="utf-8").replace("luar negeri\t", "#"))
+    before = Matcher(MOVING, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "pindah"
+    assert not isinstance(Matcher(MOVING).match(text), Answer)
+    # Another town is no country.
+    home = Matcher(MOVING).match("mau pindah ke luar kota, ktp gmn")
+    assert isinstance(home, Answer) and home.entry.id == "pindah"
