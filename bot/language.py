@@ -115,6 +115,11 @@ class Lexicon:
         # abroad is recorded by the mission there first; stems.
         self.event_words: frozenset[str] = frozenset()
         self.abroad_words: frozenset[str] = frozenset()
+        # Place names (places.txt), the words that put a place after them (di, ke) and
+        # words for doing a procedure away from home (rantau, pulang, asal); stems.
+        self.places: frozenset[str] = frozenset()
+        self.place_markers: frozenset[str] = frozenset()
+        self.elsewhere_words: frozenset[str] = frozenset()
         # Words naming a paper in general (kartu, surat, dokumen); stems.
         self.paper_words: frozenset[str] = frozenset()
         # Words saying what befell a document (hilang, rusak); stems.
@@ -219,6 +224,9 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
     lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
     lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)
+    lexicon.places = _word_set(folder / "places.txt", lexicon)
+    lexicon.place_markers = _word_set(folder / "place_markers.txt", lexicon)
+    lexicon.elsewhere_words = _word_set(folder / "elsewhere_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)

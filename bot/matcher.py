@@ -21,7 +21,14 @@ from bot.knowledge import Entry, Faq
 # A word typed without spaces is split into FAQ words up to this long (and parts this long).
 # Guards that doubt a message is about an entry on what the lexicon knows, not on counts.
 KNOWLEDGE_GUARDS = frozenset(
-    ("foreign_guard", "uncovered_guard", "situation_document", "document_guard", "abroad_guard")
+    (
+        "foreign_guard",
+        "uncovered_guard",
+        "situation_document",
+        "document_guard",
+        "abroad_guard",
+        "place_choice",
+    )
 )
 MAX_GLUED = 60
 MAX_GLUED_PART = 24
@@ -67,6 +74,7 @@ class Settings:
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     situation_first: bool = True  # what befell the document (hilang) is never left out
     situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
+    document_kinds: bool = True  # ... an entry on another kind of it does not (akta lahir/mati)
     situation_unanswered: bool = True  # ... even when its entry is out of reach: no answer
     procedure_subject: bool = True  # "biaya pindah domisili": the procedure is the subject
     supposition_guard: bool = True  # "kalo ngajuin skrg kapan jadi": no status question
@@ -74,6 +82,7 @@ class Settings:
     document_guard: bool = True  # a document's entry needs a document ("daftar sd" is not kia)
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
     abroad_places: bool = True  # ... a word the FAQ does not know between (johor) is a place
+    place_choice: bool = True  # "di batam atau di sini?": which office, not what to bring
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
     offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
     keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
@@ -297,7 +306,25 @@ class Matcher:
             for e, (_, longer) in zip(self.entries, self._keywords, strict=True)
         }
         self._no_subject = self.lexicon.neutral | self.lexicon.question_words
+        # Entries whose phrasings speak of doing it away from home (elsewhere_words: the
+        # lost card at any office, the moving letter at origin and destination).
+        self._elsewhere = frozenset(
+            e.id
+            for e, bag in zip(self.entries, self._bags, strict=True)
+            if bag & self.lexicon.elsewhere_words
+        )
         self._naming = frozenset().union(*self._document_names.values()) - documents
+        # A document that entries name with different kinds (akta: lahir, mati) is one
+        # certificate per kind: the kinds that tell them apart, per document.
+        kinds: dict[str, dict[str, frozenset[str]]] = {}
+        for entry_id, words in self._document_names.items():
+            for document in words & documents:
+                kinds.setdefault(document, {})[entry_id] = words - documents
+        self._kinds = {
+            document: frozenset().union(*by_entry.values())
+            for document, by_entry in kinds.items()
+            if len(set(by_entry.values())) > 1
+        }
         # A document a phrasing says to bring (bring_words.txt: "rekam ktp bawa kk asli") is
         # not what it is about: the phrasing's documents are the others
         # (`brought_not_subject`). "ada" is no bring word: "blangko ktp ada" asks stock.
@@ -872,13 +899,14 @@ class Matcher:
         if s.situation_uncovered and anchor.entry.id not in self._general:
             befell = self.lexicon.situation_words & said
             befell -= anchor.evidence
-            named = self.lexicon.documents & said
-            untold = bool(befell) and not any(
-                c.evidence & befell
-                and (not named or c.evidence & named)
-                and c.entry.id not in self._general
-                for c in ranked
-            )
+            if befell:
+                named = self.lexicon.documents & said
+                untold = not any(
+                    c.evidence & befell
+                    and (not named or self._covers_named(c, named, said))
+                    and c.entry.id not in self._general
+                    for c in ranked
+                )
         # ... and when that entry is not even in reach, the leading one still does not
         # answer past the case: offered alone, or escalated (`situation_unanswered`).
         unexplained = False
@@ -995,6 +1023,18 @@ class Matcher:
         }
         return Clarify(tuple(sorted(offered, key=lambda c: -c.score)), frozenset(held))
 
+    def _covers_named(
+        self, candidate: Candidate, named: frozenset[str], said: frozenset[str]
+    ) -> bool:
+        """Return True if the candidate covers a document the message names, of the kind the
+        message names (`document_kinds`): "akta kematian hilang" is not covered by the
+        birth certificate's entry, which explains akta and hilang but not kematian."""
+        for document in candidate.evidence & named:
+            kinds = self._kinds.get(document, frozenset()) & said
+            if not (self.settings.document_kinds and kinds) or candidate.evidence & kinds:
+                return True
+        return False
+
     def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond
         their own: the message's documents, their kinds and whose they are; else None.
@@ -1072,6 +1112,40 @@ class Matcher:
                     continue
                 if stems[near] in lex.abroad_words:
                     return True
+        return False
+
+    def _place_choice(self, written: list[str]) -> bool:
+        """Return True if the message offers two places as a choice, in one clause: a place
+        (place_markers, then places: "di batam", "di sini") before "atau", and a place or
+        a word for going elsewhere (elsewhere_words: pulang, asal) after it, glue between
+        ("di sini atau harus pulang kampung", "di batam atau di muara enim")."""
+        lex = self.lexicon
+        if "atau" not in written or not lex.places.intersection(written):
+            return False
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
+        starts = [isinstance(w, language.Start) for w in merged]
+        for at, word in enumerate(stems):
+            if word != "atau" or starts[at]:
+                continue
+            near = at - 1
+            while near >= 0 and stems[near] in lex.places and not starts[near + 1]:
+                near -= 1
+            if near == at - 1 or near < 0 or stems[near] not in lex.place_markers:
+                continue
+            near = at + 1
+            while (
+                near < len(stems)
+                and not starts[near]
+                and stems[near] in self._no_subject - lex.places
+            ):
+                near += 1
+            if (
+                near < len(stems)
+                and not starts[near]
+                and (stems[near] in lex.places or stems[near] in lex.elsewhere_words)
+            ):
+                return True
         return False
 
     def _about_the_bot(self, candidate: Candidate, written: list[str]) -> bool:
@@ -1411,6 +1485,15 @@ class Matcher:
         # there: the procedure at home is not its answer.
         if s.abroad_guard and self._abroad(written):
             return "abroad_guard"
+        # Two places offered as a choice ("di batam atau di muara enim") ask which office
+        # does it: a document's entry that never speaks of doing it elsewhere does not say.
+        if (
+            s.place_choice
+            and best.entry.id in self._document_entries
+            and best.entry.id not in self._elsewhere
+            and self._place_choice(written)
+        ):
+            return "place_choice"
         # Counts last: a lexicon guard above says why it doubts, these only that it does.
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents

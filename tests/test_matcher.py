@@ -1785,3 +1785,116 @@ def test_checking_the_status_is_a_status_question():
     plain = language.load_lexicon(ROOT / "bot" / "lexicon")
     plain.asking_words = plain.asking_words - {"cek"}
     assert Matcher(faq, STATUS_SETTINGS, lexicon=plain).match(text).entry.id == "akta-kematian"
+
+
+CERTIFICATES = Faq(
+    entries=(
+        entry(
+            "lahir",
+            "Syarat akta kelahiran?",
+            "bikin akte lahir anak",
+            "akta lahir hilang gimana",
+            "akte kelahiran rusak ganti",
+            keywords=("akta kelahiran", "lahir"),
+        ),
+        entry(
+            "mati",
+            "Syarat akta kematian?",
+            "bikin akte kematian almarhum",
+            "lapor orang meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+    )
+)
+
+
+def test_a_case_of_one_kind_of_certificate_is_not_covered_by_another_kind():
+    # The birth certificate's entry tells what to do with a lost akta; a lost death
+    # certificate is another certificate's case, which no entry here explains.
+    text = "akte kematian kakek ilang"
+    before = Matcher(CERTIFICATES, Settings(document_kinds=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "mati"
+    assert not isinstance(Matcher(CERTIFICATES).match(text), Answer)
+    # The birth certificate's own case is still answered.
+    result = Matcher(CERTIFICATES).match("akte kelahiran anak ilang gmn")
+    assert isinstance(result, Answer) and result.entry.id == "lahir"
+
+
+REPLY_SPEED = Faq(
+    entries=(
+        entry(
+            "waktu",
+            "Berapa lama dokumen jadi?",
+            "berapa lama prosesnya",
+            "lama ga jadinya",
+            keywords=("lama",),
+        ),
+        entry("petugas", "Bicara dengan petugas", "admin tolong balas", tags=("percakapan",)),
+    )
+)
+
+
+def test_a_slow_reply_is_no_question_of_how_long_a_document_takes():
+    # "lama" in a clause about replying complains of the chat, not of the processing time.
+    text = "kok lama bgt dibales"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {w: s for w, s in plain.senses.items() if w != "lama"}
+    before = Matcher(REPLY_SPEED, lexicon=plain).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "waktu"
+    assert not isinstance(Matcher(REPLY_SPEED).match(text), Answer)
+    assert Matcher(REPLY_SPEED).match("kok lama bgt prosesnya").entry.id == "waktu"
+
+
+PLACES = Faq(
+    entries=(
+        entry(
+            "mati",
+            "Syarat akta kematian?",
+            "bikin akte kematian almarhum",
+            "lapor orang meninggal",
+            keywords=("akta kematian", "meninggal"),
+        ),
+        entry(
+            "hilang",
+            "KTP hilang?",
+            "ktp hilang gimana",
+            "ktp hilang di perantauan bisa urus di sini",
+            keywords=("hilang",),
+        ),
+    )
+)
+
+
+def test_two_places_offered_as_a_choice_ask_which_office():
+    # Which office makes the certificate is not in its requirements: offered, not answered.
+    text = "akte kematian ibu diurusnya di jambi atau di lahat"
+    before = Matcher(PLACES, Settings(place_choice=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "mati"
+    assert not isinstance(Matcher(PLACES).match(text), Answer)
+    assert not isinstance(Matcher(PLACES).match("akte kematian bikin disini atau pulang"), Answer)
+    # An entry whose phrasings speak of doing it elsewhere answers where.
+    result = Matcher(PLACES).match("ktp ilang, urus di bandung atau harus balik ke lahat")
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+    # One place is no choice between places.
+    assert Matcher(PLACES).match("akte kematian ibu diurus di lahat").entry.id == "mati"
+
+
+@pytest.mark.parametrize(
+    "text", ["mau pindah ke luar negeri, ktp gmn", "mau pindah ktp ke sarawak"]
+)
+def test_abroad_in_general_and_where_workers_live_is_abroad(tmp_path, text):
+    # "luar negeri" is abroad as one word (not "luar" of luar kota); the Malaysian states
+    # where most workers live are abroad like the country.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    countries = folder / "abroad_words.txt"
+    kept = [w for w in countries.read_text(encoding="utf-8").splitlines() if w != "sarawak"]
+    countries.write_text("\n".join(kept) + "\n")
+    slang = folder / "slang.tsv"
+    slang.write_text(slang.read_text(encoding="utf-8").replace("luar negeri\t", "#"))
+    before = Matcher(MOVING, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "pindah"
+    assert not isinstance(Matcher(MOVING).match(text), Answer)
+    # Another town is no country.
+    home = Matcher(MOVING).match("mau pindah ke luar kota, ktp gmn")
+    assert isinstance(home, Answer) and home.entry.id == "pindah"
