@@ -109,6 +109,17 @@ class Lexicon:
         self.asking_words: frozenset[str] = frozenset()
         self.person_words: frozenset[str] = frozenset()
         self.condition_words: frozenset[str] = frozenset()
+        # A time question's words (stems): how long (lama, hari, tunggu), asking an amount
+        # (berapa), a point in time after a time word (ini, lalu), and a deadline or a
+        # validity (batas, berlaku) that makes it none.
+        self.time_words: frozenset[str] = frozenset()
+        self.measure_words: frozenset[str] = frozenset()
+        self.time_points: frozenset[str] = frozenset()
+        self.limit_words: frozenset[str] = frozenset()
+        # A place question's words (stems): asking where ("di mana", alamat: each a tuple
+        # of words) next to the office (kantor, dukcapil).
+        self.place_words: tuple[tuple[str, ...], ...] = ()
+        self.office_words: frozenset[str] = frozenset()
         # Words saying whose (saya, dia), in normal form: "ktp anak saya" is my child's KTP.
         self.owner_words: frozenset[str] = frozenset()
         # Civil events (lahir, meninggal) and foreign countries (malaysia): an event
@@ -221,6 +232,16 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
     lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
     lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)
+    lexicon.time_words = _word_set(folder / "time_words.txt", lexicon)
+    lexicon.measure_words = _word_set(folder / "measure_words.txt", lexicon)
+    lexicon.time_points = _word_set(folder / "time_points.txt", lexicon)
+    lexicon.limit_words = _word_set(folder / "limit_words.txt", lexicon)
+    if (folder / "place_words.txt").exists():
+        lexicon.place_words = tuple(
+            tuple(stem(w, lexicon) for w in words(line, lexicon, merge=False))
+            for line, _ in _read_table(folder / "place_words.txt")
+        )
+    lexicon.office_words = _word_set(folder / "office_words.txt", lexicon, merge=True)
     lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
     lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
     lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)

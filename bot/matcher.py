@@ -72,6 +72,13 @@ class Settings:
     whole_keywords: bool = True  # a multi-word keyword proves a match only whole (langsung jadi)
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
+    time_frame: bool = True  # "ktp rusak ganti brp lama": the time entry's question
+    time_tags: tuple[str, ...] = ()  # the entries answering how long things take
+    # General entries about a procedure (data changes): in a time or place question their
+    # words are the subject, like a document's, not a second question.
+    procedure_tags: tuple[str, ...] = ()
+    place_frame: bool = True  # "kantor capil pali di mana": the office entry saying where
+    place_tags: tuple[str, ...] = ()  # the office entries (the one saying where answers)
     situation_first: bool = True  # what befell the document (hilang) is never left out
     situation_uncovered: bool = True  # ... and no entry on the document explains it: no answer
     document_kinds: bool = True  # ... an entry on another kind of it does not (akta lahir/mati)
@@ -203,6 +210,18 @@ class _Word(NamedTuple):  # a tuple: made for every word of every message
     similarity: float  # 1.0, or below 1 when read through a typo
 
 
+class _Frames(NamedTuple):
+    """A message's question frames (status, time, place): the words each framed entry
+    explains beyond its own, the words that name it, and the framed entries' ids."""
+
+    widen: dict[int, frozenset[str]]
+    naming: dict[int, frozenset[str]]
+    ids: frozenset[str]
+    # Entries that also explain the message's subject: every word the FAQ knows but glue,
+    # question and holding words and the keywords of other general questions (fees, hours).
+    subject: frozenset[int]
+
+
 class Matcher:
     """An index over one FAQ, built once per load: normalised phrasings, word weights."""
 
@@ -291,6 +310,24 @@ class Matcher:
         self._status = frozenset(n for n, e in enumerate(self.entries) if status_tags & set(e.tags))
         self._status_ids = frozenset(self.entries[n].id for n in self._status)
         self._frame_words = self.lexicon.done_words | self.lexicon.progress_words
+        # Entries answering how long things take, and the office entries (place questions).
+        time_tags, place_tags = set(self.settings.time_tags), set(self.settings.place_tags)
+        self._time = frozenset(n for n, e in enumerate(self.entries) if time_tags & set(e.tags))
+        self._place = frozenset(n for n, e in enumerate(self.entries) if place_tags & set(e.tags))
+        # What a time or place question's subject is not: glue, question and holding words,
+        # money, and the keywords of the general entries asking another question (fees,
+        # hours, status; not a procedure's, procedure_tags: "ubah data brp lama").
+        procedure_tags = set(self.settings.procedure_tags)
+        self._not_subject = (
+            self.lexicon.neutral | self.lexicon.question_words | {language.MONEY}
+        ).union(
+            *(
+                self._stems(k)
+                for e in self.entries
+                if e.id in self._general and not procedure_tags & set(e.tags)
+                for k in e.keywords
+            )
+        )
         # Entries about a document (their phrasings name one) that are not general, with
         # keywords saying what they are about.
         self._document_entries = frozenset(
@@ -582,22 +619,23 @@ class Matcher:
         reasons are built for those entries only.
         """
         written = language.words(text, self.lexicon, merge=False)
-        widen = self._status_words(written) if self.settings.status_frame else None
-        return self._rank(written, limit, widen=widen)[0]
+        return self._rank(written, limit, frames=self._frames(written))[0]
 
     def _rank(
         self,
         written: list[str],
         limit: int | None = None,
         keep: float | None = None,
-        widen: dict[int, frozenset[str]] | None = None,
+        frames: _Frames | None = None,
     ) -> tuple[list[Candidate], list[str]]:
         """Return the ranked candidates and the message's unknown (non-neutral) words.
 
         With `limit`, only the first `limit` candidates and any further ones scoring at
-        least `keep`: the same as a slice of the full ranking. `widen` gives entries words
-        they explain in this message beyond their own (see _status_frame).
+        least `keep`: the same as a slice of the full ranking. `frames` gives entries words
+        they explain in this message beyond their own, and words that name them (see
+        _frames).
         """
+        widen = frames.widen if frames is not None else None
         read = self._read(written)
         known = {w.stem: self.idf[w.stem] * w.similarity for w in read if w.stem}
         # Glue, places and question words the FAQ does not use (kenapa) are no subject.
@@ -633,6 +671,8 @@ class Matcher:
         documents = self.lexicon.documents.intersection(known)
         recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
         phrasings, bags = self._phrasings, self._bags
+        # A time or place question's subject: what the message names (see _frames).
+        subject = known.keys() - self._not_subject if frames and frames.subject else frozenset()
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
         bag0: frozenset[str] = frozenset()
         bag_matched: dict[int, float] = {}
@@ -648,6 +688,8 @@ class Matcher:
             matched = sum(map(weight_of, shared))
             if entry not in bag_matched:
                 bag = bags[entry] if widen is None else bags[entry] | widen.get(entry, bag0)
+                if frames is not None and entry in frames.subject:
+                    bag = bag | subject
                 evidence[entry] = bag.intersection(query)
                 bag_matched[entry] = sum(map(weight_of, evidence[entry]))
             recall = matched / phrasing.scale
@@ -689,9 +731,9 @@ class Matcher:
             for keyword in longer:
                 if keyword <= known.keys():
                     named |= keyword
-            # A status question's own words name the status entry (see _status_words).
-            if widen is not None and entry in widen:
-                named |= widen[entry] & self._frame_words & known.keys()
+            # A question frame's own words name its entry (see _frames).
+            if frames is not None and entry in frames.naming:
+                named |= frames.naming[entry] & known.keys()
             found = Candidate(self.entries[entry], rounded[entry], reason, evidence[entry], named)
             ranked.append(found)
         return ranked, unknown
@@ -774,8 +816,8 @@ class Matcher:
                 whole.extend(self._rank(written)[0])
             return whole
 
-        widen = self._status_words(written) if s.status_frame else None
-        ranked, unknown = self._rank(written, limit, s.clarify_threshold, widen=widen)
+        frames = self._frames(written)
+        ranked, unknown = self._rank(written, limit, s.clarify_threshold, frames=frames)
         top3 = tuple(ranked[: s.max_candidates])
         if not ranked:
             return Escalate((), "tidak ada kata yang dikenal FAQ")
@@ -812,7 +854,10 @@ class Matcher:
         # A question every document shares (fees, time, status) asked about one document
         # is that question: the document's own entry only says what it is about, so it
         # steps aside (see _asks_about).
-        subjects = [c for c in top3 if any(self._asks_about(g, c) for g in top3)]
+        # A time or place question's entry asks it by the frame, whatever else explains
+        # the frame's words ("rekam ktp el dimana" is a recording phrasing).
+        framed = frozenset(self.entries[n].id for n in frames.subject) if frames else frozenset()
+        subjects = [c for c in top3 if any(self._asks_about(g, c, framed) for g in top3)]
         # A document named next to a holding word (bawa, ada) is to bring or held, not asked.
         held = self._held(written) if s.holding_words else frozenset()
         # An entry about held documents only, beside an entry about the message's other
@@ -858,7 +903,7 @@ class Matcher:
             and not (polite and c.entry.id in courtesy)
             and not self._only_held(anchor, c, held)
             and s.two_topics
-            and not (widen is not None and anchor.entry.id in self._status_ids)
+            and not (frames is not None and anchor.entry.id in frames.ids)
             and anchor.named
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
@@ -1035,7 +1080,180 @@ class Matcher:
                 return True
         return False
 
-    def _status_words(self, written: list[str]) -> dict[int, frozenset[str]] | None:
+    def _frames(self, written: list[str]) -> _Frames | None:
+        """Return the message's question frames, or None when it has none.
+
+        A time question ("ktp rusak ganti brp lama", see _time_frame) is asked about
+        whatever the message names: the time entries explain every word of its subject
+        (`_Frames.subject`), so a document's or a procedure's entry steps aside as the
+        subject (see _asks_about). A place question ("kantor capil pali di mana", see
+        _place_frame) likewise, for the office entry that says where. Without a time
+        question, a status question widens the status entries (see _status_words).
+        """
+        s = self.settings
+        lex = self.lexicon
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
+        starts = [isinstance(w, language.Start) for w in merged]
+        widen: dict[int, frozenset[str]] = {}
+        naming: dict[int, frozenset[str]] = {}
+        subject: set[int] = set()
+        time, supposed = frozenset(), False
+        if s.time_frame:
+            time, supposed = self._time_frame(stems, starts, written)
+        if time:
+            # A supposition ("kapan selesai kalo daftar hari ini") may suppose a case an
+            # entry is about ("kalo blangko abis"): its documents and owners only.
+            told = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+            for entry in self._time:
+                widen[entry], naming[entry] = time | (told if supposed else frozenset()), time
+                if not supposed:
+                    subject.add(entry)
+        elif s.status_frame:
+            for entry, words in (self._status_words(stems, written) or {}).items():
+                widen[entry], naming[entry] = words, words & self._frame_words
+        where = self._place_frame(stems, starts) if s.place_frame else frozenset()
+        for entry in self._place:
+            asked = where & self._bags[entry]
+            if asked:
+                widen[entry] = widen.get(entry, frozenset()) | asked
+                naming[entry] = naming.get(entry, frozenset()) | asked
+                subject.add(entry)
+        if not widen:
+            return None
+        ids = frozenset(self.entries[n].id for n in widen)
+        return _Frames(widen, naming, ids, frozenset(subject))
+
+    def _time_frame(
+        self, stems: list[str], starts: list[bool], written: list[str]
+    ) -> tuple[frozenset[str], bool]:
+        """Return the words of a time question (empty when there is none) and whether it
+        is a status question under a supposition.
+
+        A time word (time_words: lama, hari, tunggu) next to a word asking an amount
+        (measure_words: "brp lama", "tunggu berapa hari") or followed by an asking word
+        (asking_words: "lama ga", "bisa ditunggu ga", "sehari jadi dak"), only glue,
+        documents, person or progress words between, in one clause, asks how long the
+        procedure takes. Not one said after a number or a done word ("3 hari", "udh sebulan
+        nunggu": how long it has been), one that is a point in time (time_points: "hari
+        ini"), nor the old card brought ("bawa ktp lama ga?"). A deadline or a validity
+        (limit_words: "batas lapor kematian brp hari", "berlaku brp lama") is no time
+        question. And a status question under a supposition ("kapan kia selesai kalo
+        daftar hari ini") asks how long things take in general: a time question too.
+        """
+        lex = self.lexicon
+        if not self._time or lex.limit_words.intersection(stems):
+            return frozenset(), False
+        if lex.condition_words.intersection(written):
+            asked = self._status_pairs(stems) - lex.done_words
+            if asked & lex.asking_words:
+                return frozenset(asked), True
+        between = lex.neutral | lex.documents | lex.person_words | lex.progress_words
+        asking = lex.measure_words | lex.asking_words
+        found: set[str] = set()
+        size = len(stems)
+        for at, word in enumerate(stems):
+            if word not in lex.time_words:
+                continue
+            before = at - 1
+            while before >= 0 and stems[before] in lex.time_words:
+                before -= 1
+            if before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words):
+                continue
+            if at + 1 < size and not starts[at + 1] and stems[at + 1] in lex.time_points:
+                continue
+            if at > 1 and stems[at - 1] in lex.documents and stems[at - 2] in lex.holding_words:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while (
+                    0 <= near < size
+                    and not starts[max(near, near - step)]
+                    and stems[near] not in asking
+                    and stems[near] in between
+                ):
+                    near += step
+                if not 0 <= near < size or starts[max(near, near - step)]:
+                    continue
+                if stems[near] in lex.measure_words or (
+                    step == 1
+                    and stems[near] in lex.asking_words
+                    and self._asks(stems, starts, near)
+                ):
+                    found.update((word, stems[near]))
+        return frozenset(found), False
+
+    def _asks(self, stems: list[str], starts: list[bool], at: int) -> bool:
+        """Return True if the asking word at `at` asks about what comes before it: it ends
+        its clause, or only glue words, documents or progress words follow in the clause
+        ("lama ga", "ditunggu ga ktpnya", "lamo dak jadinyo"); before another word it
+        negates that word ("seharian tidak ketemu")."""
+        lex = self.lexicon
+        after = at + 1
+        while after < len(stems) and not starts[after]:
+            word = stems[after]
+            if word not in lex.neutral and word not in lex.documents | lex.progress_words:
+                return False
+            after += 1
+        return True
+
+    def _place_frame(self, stems: list[str], starts: list[bool]) -> frozenset[str]:
+        """Return the words asking where the office is: a where word or phrase
+        (place_words: "di mana", alamat) next to an office word (office_words: kantor,
+        dukcapil), only glue, places or documents between, in one clause ("kantor capil pali
+        di mana", "dimano kantor dinas"); empty when there is none."""
+        lex = self.lexicon
+        if not self._place or not lex.office_words.intersection(stems):
+            return frozenset()
+        between = lex.neutral | lex.documents
+        found: set[str] = set()
+        size = len(stems)
+        for phrase in lex.place_words:
+            length = len(phrase)
+            for begin in range(size - length + 1):
+                end = begin + length - 1
+                if tuple(stems[begin : end + 1]) != phrase or any(starts[begin + 1 : end + 1]):
+                    continue
+                for near, step in ((begin - 1, -1), (end + 1, 1)):
+                    while (
+                        0 <= near < size
+                        and not starts[max(near, near - step)]
+                        and stems[near] not in lex.office_words
+                        and stems[near] in between
+                    ):
+                        near += step
+                    if (
+                        0 <= near < size
+                        and not starts[max(near, near - step)]
+                        and stems[near] in lex.office_words
+                    ):
+                        found.update(phrase)
+        return frozenset(found)
+
+    def _status_pairs(self, stems: list[str]) -> frozenset[str]:
+        """Return the done or asking words next to a progress word and those progress
+        words (see _status_words)."""
+        lex = self.lexicon
+        between = self._no_subject | lex.documents | lex.person_words
+        asking = lex.done_words | lex.asking_words
+        frame: set[str] = set()
+        for at, word in enumerate(stems):
+            if word not in asking:
+                continue
+            for step in (-1, 1):
+                near = at + step
+                while 0 <= near < len(stems) and stems[near] not in lex.progress_words:
+                    if stems[near] not in between:
+                        break
+                    near += step
+                if 0 <= near < len(stems) and stems[near] in lex.progress_words:
+                    frame.add(word)
+                    frame.add(stems[near])
+        return frozenset(frame)
+
+    def _status_words(
+        self, stems: list[str], written: list[str]
+    ) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond
         their own: the message's documents, their kinds and whose they are; else None.
 
@@ -1054,22 +1272,7 @@ class Matcher:
         lex = self.lexicon
         if not self._status or lex.condition_words.intersection(written):
             return None
-        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
-        between = self._no_subject | lex.documents | lex.person_words
-        asking = lex.done_words | lex.asking_words
-        frame: set[str] = set()
-        for at, word in enumerate(stems):
-            if word not in asking:
-                continue
-            for step in (-1, 1):
-                near = at + step
-                while 0 <= near < len(stems) and stems[near] not in lex.progress_words:
-                    if stems[near] not in between:
-                        break
-                    near += step
-                if 0 <= near < len(stems) and stems[near] in lex.progress_words:
-                    frame.add(word)
-                    frame.add(stems[near])
+        frame = self._status_pairs(stems)
         if not frame:
             return None
         words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
@@ -1310,7 +1513,9 @@ class Matcher:
             and document.evidence - general.evidence - glue - lex.documents
         )
 
-    def _asks_about(self, general: Candidate, subject: Candidate) -> bool:
+    def _asks_about(
+        self, general: Candidate, subject: Candidate, framed: frozenset[str] = frozenset()
+    ) -> bool:
         """Return True if the message asks the general entry's question about the subject.
 
         The general entry answers its question for every document (`general_tags`: fees,
@@ -1323,7 +1528,7 @@ class Matcher:
             or general.entry.id not in self._general
             or subject.entry.id in self._general
             or general.score < self.settings.clarify_threshold
-            or not general.named - subject.evidence
+            or not (general.named - subject.evidence or general.entry.id in framed)
         ):
             return False
         lex = self.lexicon

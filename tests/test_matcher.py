@@ -728,8 +728,8 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
     quick = [index.match(t) for t in texts]
     full_rank = Matcher._rank
 
-    def full(self, written, *_, widen=None):
-        return full_rank(self, written, widen=widen)
+    def full(self, written, *_, frames=None):
+        return full_rank(self, written, frames=frames)
 
     monkeypatch.setattr(Matcher, "_rank", full)
     assert [index.match(t) for t in texts] == quick
@@ -1898,3 +1898,83 @@ def test_abroad_in_general_and_where_workers_live_is_abroad(tmp_path, text):
     # Another town is no country.
     home = Matcher(MOVING).match("mau pindah ke luar kota, ktp gmn")
     assert isinstance(home, Answer) and home.entry.id == "pindah"
+
+
+# A time question and a place question are asked about whatever the message names.
+FRAMES = Faq(
+    entries=(
+        entry(
+            "rusak",
+            "KTP rusak, bagaimana menggantinya?",
+            "ktp patah mau ganti",
+            "ktp retak gimana",
+            keywords=("rusak",),
+        ),
+        entry(
+            "rekam",
+            "Syarat rekam KTP pertama kali?",
+            "rekam ktp pertama kali bawa apa",
+            "rekam ktp dimana",
+            keywords=("rekam",),
+        ),
+        entry(
+            "kematian",
+            "Bagaimana membuat akta kematian?",
+            "lapor kematian bapak",
+            "batas lapor kematian berapa hari",
+            keywords=("kematian",),
+        ),
+        entry(
+            "waktu",
+            "Berapa lama dokumen jadi?",
+            "berapa hari ktp jadi",
+            "bisa selesai sehari",
+            "bisa ditunggu ga",
+            keywords=("lama",),
+            tags=("waktu",),
+        ),
+        entry(
+            "lokasi",
+            "Di mana alamat kantor?",
+            "alamat kantor dukcapil",
+            "kantor capil dimana",
+            keywords=("alamat", "lokasi"),
+            tags=("kantor",),
+        ),
+        entry(
+            "jam", "Jam buka kantor?", "jam buka kantor", keywords=("jam", "buka"), tags=("kantor",)
+        ),
+    )
+)
+FRAME_SETTINGS = Settings(
+    general_tags=("waktu", "kantor"), time_tags=("waktu",), place_tags=("kantor",)
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["ktp sy retak, gantinya brp hari", "ganti ktp patah retak lama ga"]
+)
+def test_a_time_question_is_the_time_entrys_whatever_it_is_about(text):
+    # How long replacing a broken card takes: the damaged card is the subject.
+    unframed = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, time_frame=False))
+    assert not (isinstance(r := unframed.match(text), Answer) and r.entry.id == "waktu")
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "waktu" and not result.also
+
+
+def test_a_deadline_is_no_time_question():
+    # "batas" asks the deadline, which the procedure's entry gives (limit_words.txt).
+    result = Matcher(FRAMES, FRAME_SETTINGS).match("batas lapor kematian bapak berapa hari")
+    assert not (isinstance(result, Answer) and result.entry.id == "waktu")
+
+
+def test_a_place_question_is_the_office_entrys_whatever_the_visit_is_for():
+    # Where the office is, to record a card there: the office's address, not how to record.
+    text = "mau rekam ktp, kantornya di mana"
+    unframed = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, place_frame=False))
+    assert not (isinstance(r := unframed.match(text), Answer) and r.entry.id == "lokasi")
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "lokasi"
+    # "kantor mana" asks which office handles it: no place question.
+    which = Matcher(FRAMES, FRAME_SETTINGS).match("rekam ktp di kantor mana")
+    assert not (isinstance(which, Answer) and which.entry.id == "lokasi")
