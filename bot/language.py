@@ -131,6 +131,8 @@ class Lexicon:
         self.places: frozenset[str] = frozenset()
         self.place_markers: frozenset[str] = frozenset()
         self.elsewhere_words: frozenset[str] = frozenset()
+        # Words asking whether something can be done (bisa, boleh); stems.
+        self.ability_words: frozenset[str] = frozenset()
         # Words naming a paper in general (kartu, surat, dokumen); stems.
         self.paper_words: frozenset[str] = frozenset()
         # Words saying what befell a document (hilang, rusak); stems.
@@ -248,6 +250,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.places = _word_set(folder / "places.txt", lexicon)
     lexicon.place_markers = _word_set(folder / "place_markers.txt", lexicon)
     lexicon.elsewhere_words = _word_set(folder / "elsewhere_words.txt", lexicon)
+    lexicon.ability_words = _word_set(folder / "ability_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)

@@ -90,6 +90,7 @@ class Settings:
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
     abroad_places: bool = True  # ... a word the FAQ does not know between (johor) is a place
     place_choice: bool = True  # "di batam atau di sini?": which office, not what to bring
+    place_asked: bool = True  # "bs diganti di palembang ga?": ... whether that office does it
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
     offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
     keyword_phrase_topic: bool = True  # "berapa lama" named whole is a topic word
@@ -1351,6 +1352,32 @@ class Matcher:
                 return True
         return False
 
+    def _place_asked(self, written: list[str]) -> bool:
+        """Return True if the message asks whether it can be done at a place: an ability
+        word (ability_words: bisa, boleh) and after it, in its clause, a place marker and a
+        place ("bs diganti di palembang ga?", "bisa dibuat di lubuklinggau?")."""
+        lex = self.lexicon
+        if not lex.ability_words.intersection(written) or not lex.places.intersection(written):
+            return False
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
+        starts = [isinstance(w, language.Start) for w in merged]
+        able = False
+        for at, word in enumerate(stems):
+            if starts[at]:
+                able = False
+            if word in lex.ability_words:
+                able = True
+            elif (
+                able
+                and word in lex.place_markers
+                and at + 1 < len(stems)
+                and not starts[at + 1]
+                and stems[at + 1] in lex.places
+            ):
+                return True
+        return False
+
     def _about_the_bot(self, candidate: Candidate, written: list[str]) -> bool:
         """Return True if the only topic words the candidate explains name the bot itself
         (bot_words: bot, robot) and no negation comes before one (negation_words, glue
@@ -1696,7 +1723,7 @@ class Matcher:
             s.place_choice
             and best.entry.id in self._document_entries
             and best.entry.id not in self._elsewhere
-            and self._place_choice(written)
+            and (self._place_choice(written) or (s.place_asked and self._place_asked(written)))
         ):
             return "place_choice"
         # Counts last: a lexicon guard above says why it doubts, these only that it does.

@@ -1879,6 +1879,20 @@ def test_two_places_offered_as_a_choice_ask_which_office():
     assert Matcher(PLACES).match("akte kematian ibu diurus di lahat").entry.id == "mati"
 
 
+def test_asking_whether_it_can_be_done_at_a_place_asks_which_office():
+    # "bisa ... di jambi?" asks whether that office does it, which the certificate's
+    # requirements do not say: offered, not answered (place_asked).
+    text = "akte kematian bapak boleh dibikin di jambi ga"
+    before = Matcher(PLACES, Settings(place_asked=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "mati"
+    assert not isinstance(Matcher(PLACES).match(text), Answer)
+    # An entry whose phrasings speak of doing it elsewhere answers it.
+    result = Matcher(PLACES).match("ktp sy ilang, bisa ngurus di bandung?")
+    assert isinstance(result, Answer) and result.entry.id == "hilang"
+    # The place in another clause is where the citizen is, not where it is asked.
+    assert Matcher(PLACES).match("sy di jambi. akte kematian bisa?").entry.id == "mati"
+
+
 @pytest.mark.parametrize(
     "text", ["mau pindah ke luar negeri, ktp gmn", "mau pindah ktp ke sarawak"]
 )
