@@ -58,6 +58,7 @@ class Settings:
     lone_word_guard: bool = True  # one explained word does not carry unknown words
     topic_guard: bool = True  # question words alone (sudah, belum) do not make a topic
     foreign_guard: bool = True  # another agency's service and no document: not ours
+    foreign_known: bool = True  # ... even one the FAQ mentions beside ours (ijazah)
     uncovered_guard: bool = True  # a service we do not cover (legalisir, paspor) unexplained
     bot_talk: bool = True  # "kamu bot ya?": talk about the bot is no request for a human
     money_guard: bool = True  # money named: an entry silent on money is not answered alone
@@ -1678,13 +1679,14 @@ class Matcher:
         if s.keyword_phrase_topic:
             size += sum(1 for k in self._phrase_keywords[best.entry.id] if k <= best.named)
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
-        # "bank buka hari sabtu" asks about the bank, not about our opening hours.
+        # "bank buka hari sabtu" asks about the bank, not about our opening hours. So also
+        # one the FAQ mentions as a paper beside ours (foreign_known: "ijazah salah nama"
+        # is the school's, though "tgl lahir di ktp beda sama ijazah" is ours).
         lex = self.lexicon
-        if (
-            s.foreign_guard
-            and lex.other_topics.intersection(unknown)
-            and not (best.evidence & lex.documents)
-        ):
+        foreign = lex.other_topics.intersection(unknown)
+        if s.foreign_known and not foreign:
+            foreign = lex.other_topics.intersection(self._stem(w) for w in written)
+        if s.foreign_guard and foreign and not (best.evidence & lex.documents):
             return "foreign_guard"
         # A service the FAQ does not cover named (legalisir, adopsi; another agency's:
         # paspor, pinjol) beside our document: "legalisir akte kelahiran" asks about the

@@ -1893,6 +1893,32 @@ def test_asking_whether_it_can_be_done_at_a_place_asks_which_office():
     assert Matcher(PLACES).match("sy di jambi. akte kematian bisa?").entry.id == "mati"
 
 
+WITH_SCHOOL_PAPER = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "data",
+            "Perbaikan data?",
+            "salah tulis nama di ktp",
+            "tanggal lahir di kk beda dengan ijazah",
+            keywords=("salah tulis", "perbaiki"),
+        ),
+    )
+)
+
+
+def test_another_agencys_paper_the_faq_mentions_is_still_theirs_without_ours():
+    # The data entry names the school certificate only as a paper to compare the card with:
+    # its own mistake, no document of ours named, is the school's (foreign_known).
+    text = "ijazah smp salah tulis nama, perbaiki kemana"
+    before = Matcher(WITH_SCHOOL_PAPER, Settings(foreign_known=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "data"
+    assert not isinstance(Matcher(WITH_SCHOOL_PAPER).match(text), Answer)
+    # Our document beside it keeps it ours.
+    ours = Matcher(WITH_SCHOOL_PAPER).match("nama di kk salah tulis, beda sama ijazah")
+    assert isinstance(ours, Answer) and ours.entry.id == "data"
+
+
 @pytest.mark.parametrize(
     "text", ["mau pindah ke luar negeri, ktp gmn", "mau pindah ktp ke sarawak"]
 )
