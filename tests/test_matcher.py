@@ -1492,6 +1492,66 @@ def test_a_service_we_do_not_cover_beside_our_document_is_not_answered(text, ent
     assert not isinstance(Matcher(NEARBY).match(text), Answer)
 
 
+UNCOVERED_KINDS = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "syarat bikin kk baru",
+            "masukin anak ke kk",
+            keywords=("kk",),
+        ),
+        entry(
+            "pindah",
+            "Bagaimana mengurus pindah domisili?",
+            "mau pindah domisili",
+            "surat pindah sudah keluar, terus apa",
+            keywords=("pindah", "domisili", "surat pindah"),
+        ),
+        entry(
+            "mati",
+            "Syarat akta kematian?",
+            "bikin akte kematian almarhum",
+            "lapor orang meninggal",
+            keywords=("akta kematian", "meninggal", "mati"),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        # A child taken in is an adoption, whatever the KK entry says of new members.
+        ("mau masukin anak angkat ke kk kami", "kk"),
+        # A stillbirth is reported as such: no birth, no death certificate.
+        ("anak kami lahir mati, lapor orang meninggal gmn", "mati"),
+        # Cancelling a move already on paper is no move.
+        ("surat pindah udh keluar, mau dibatalkan", "pindah"),
+    ],
+)
+def test_more_services_we_do_not_cover_by_their_own_names(tmp_path, text, entry_id):
+    # Without these names in the lexicon (domain.tsv, uncovered_services.txt) the
+    # document's entry answers.
+    folder = tmp_path / "lexicon"
+    shutil.copytree(language.LEXICON_DIR, folder)
+    for name, lines in (
+        ("domain.tsv", ("anak angkat\t", "lahir mati\t", "lahir meninggal\t")),
+        ("uncovered_services.txt", ("lahir mati", "batal")),
+    ):
+        path = folder / name
+        kept = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if not any(line == w or line.startswith(w) and w.endswith("\t") for w in lines)
+        ]
+        path.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    before = Matcher(UNCOVERED_KINDS, lexicon=language.load_lexicon(folder)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == entry_id
+    assert not isinstance(Matcher(UNCOVERED_KINDS).match(text), Answer)
+
+
 def _without_uncovered_weight() -> language.Lexicon:
     """Return the shipped lexicon as it was before uncovered_services.txt weighed."""
     lexicon = language.load_lexicon()
