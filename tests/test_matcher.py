@@ -1552,6 +1552,36 @@ def test_more_services_we_do_not_cover_by_their_own_names(tmp_path, text, entry_
     assert not isinstance(Matcher(UNCOVERED_KINDS).match(text), Answer)
 
 
+MARRIED = Faq(
+    entries=(
+        *GROUNDING.entries,
+        entry(
+            "kk",
+            "Bagaimana mengurus KK?",
+            "ngurus kk baru setelah nikah",
+            "nikah siri mau masuk satu kk",
+            keywords=("kk",),
+        ),
+    )
+)
+
+
+def test_recording_a_marriage_is_the_marriage_certificate():
+    # "dicatatkan" beside a marriage (senses.tsv) is the marriage certificate, which no
+    # entry covers: not the KK the couple will later make.
+    text = "nikah kami mau dicatatkan, ngurus kk nya gimana"
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {
+        w: tuple(x for x in s if x.reading != "akta perkawinan") for w, s in plain.senses.items()
+    }
+    before = Matcher(MARRIED, lexicon=plain).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "kk"
+    assert not isinstance(Matcher(MARRIED).match(text), Answer)
+    # A marriage not on record (tercatat: a state) is the citizen's situation.
+    state = Matcher(MARRIED).match("nikah siri belum tercatat, mau masuk satu kk")
+    assert isinstance(state, Answer) and state.entry.id == "kk"
+
+
 def _without_uncovered_weight() -> language.Lexicon:
     """Return the shipped lexicon as it was before uncovered_services.txt weighed."""
     lexicon = language.load_lexicon()
