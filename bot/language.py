@@ -132,6 +132,9 @@ class Lexicon:
         self.place_markers: frozenset[str] = frozenset()
         self.elsewhere_words: frozenset[str] = frozenset()
         # Words asking whether something can be done (bisa, boleh); stems.
+        # A stay away for a while (kuliah, kos) and words asking whether one must (wajib).
+        self.stay_words: frozenset[str] = frozenset()
+        self.obligation_words: frozenset[str] = frozenset()
         self.ability_words: frozenset[str] = frozenset()
         # Words naming a paper in general (kartu, surat, dokumen); stems.
         self.paper_words: frozenset[str] = frozenset()
@@ -251,6 +254,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     lexicon.place_markers = _word_set(folder / "place_markers.txt", lexicon)
     lexicon.elsewhere_words = _word_set(folder / "elsewhere_words.txt", lexicon)
     lexicon.ability_words = _word_set(folder / "ability_words.txt", lexicon)
+    lexicon.stay_words = _word_set(folder / "stay_words.txt", lexicon)
+    lexicon.obligation_words = _word_set(folder / "obligation_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
     lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
     lexicon.copies = _word_set(folder / "copies.txt", lexicon)

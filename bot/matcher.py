@@ -28,6 +28,7 @@ KNOWLEDGE_GUARDS = frozenset(
         "document_guard",
         "abroad_guard",
         "place_choice",
+        "temporary_stay",
     )
 )
 MAX_GLUED = 60
@@ -91,6 +92,7 @@ class Settings:
     abroad_guard: bool = True  # "lahir di malaysia": recorded by the mission abroad first
     abroad_places: bool = True  # ... a word the FAQ does not know between (johor) is a place
     place_choice: bool = True  # "di batam atau di sini?": which office, not what to bring
+    temporary_stay: bool = True  # "kuliah di jogja, wajib pindah ktp?": no move asked
     place_asked: bool = True  # "bs diganti di palembang ga?": ... whether that office does it
     held_aside: bool = True  # an entry about a held document only is no candidate beside another
     offerable_rivals: bool = True  # a rival below clarify_threshold does not block an answer
@@ -1379,6 +1381,26 @@ class Matcher:
                 return True
         return False
 
+    def _must_move(self, written: list[str]) -> bool:
+        """Return True if someone staying away for a while (stay_words: kuliah, kos) asks
+        whether they must move (obligation_words: perlu, wajib right before pindah, glue
+        or a document between): "kuliah di jogja 4 tahun, perlu pindah ktp ga?"."""
+        lex = self.lexicon
+        merged = language.merge_phrases(written, lex)
+        stems = [self._stem(w) for w in merged]
+        if not lex.stay_words.intersection(stems):
+            return False
+        skip = self._no_subject | lex.documents
+        for at, word in enumerate(stems):
+            if word != "pindah":
+                continue
+            near = at - 1
+            while near >= 0 and stems[near] in skip and stems[near] not in lex.obligation_words:
+                near -= 1
+            if near >= 0 and stems[near] in lex.obligation_words:
+                return True
+        return False
+
     def _about_the_bot(self, candidate: Candidate, written: list[str]) -> bool:
         """Return True if the only topic words the candidate explains name the bot itself
         (bot_words: bot, robot) and no negation comes before one (negation_words, glue
@@ -1728,6 +1750,11 @@ class Matcher:
             and (self._place_choice(written) or (s.place_asked and self._place_asked(written)))
         ):
             return "place_choice"
+        # Someone staying away for a while (stay_words: kuliah, kos, pondok) asking whether
+        # they must move (obligation_words before the move, glue or a document between):
+        # the moving procedure does not say whether a stay needs a move.
+        if s.temporary_stay and self._must_move(written):
+            return "temporary_stay"
         # Counts last: a lexicon guard above says why it doubts, these only that it does.
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents

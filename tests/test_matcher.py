@@ -1655,6 +1655,17 @@ def test_moving_abroad_is_an_event_abroad(tmp_path):
     assert isinstance(home, Answer) and home.entry.id == "pindah"
 
 
+def test_whether_a_stay_away_needs_a_move_is_not_the_moving_procedure():
+    # A student asking whether they must move: the moving entry says how, not whether.
+    text = "adik sy kuliah di bandung, harus pindah domisili ga"
+    before = Matcher(MOVING, Settings(temporary_stay=False)).match(text)
+    assert isinstance(before, Answer) and before.entry.id == "pindah"
+    assert not isinstance(Matcher(MOVING).match(text), Answer)
+    # Wanting to move there is the procedure.
+    wants = Matcher(MOVING).match("adik sy kuliah di bandung, mau pindah domisili")
+    assert isinstance(wants, Answer) and wants.entry.id == "pindah"
+
+
 OFFICER = Faq(
     entries=(
         *GROUNDING.entries,
