@@ -572,12 +572,17 @@ def verify(
 
 
 def trial(
-    folder, plan: Plan | None, settings: matching.Settings | None = None
+    folder,
+    plan: Plan | None,
+    settings: matching.Settings | None = None,
+    model: learning.Model | None = None,
 ) -> tuple[knowledge.Faq, matching.Matcher, list[Problem]]:
     """Return the FAQ and matcher the files would give with the plan applied (not saved).
 
     Lighter than `verify`: only the loader's rules. An edited entry that breaks them is
-    left out, and its problems are returned so the editor sees why.
+    left out, and its problems are returned so the editor sees why. `model`: the second
+    opinion to reuse (the serving one) instead of training one for every draft tried; a
+    draft's new entry is unknown to it, and so never held back by it.
     """
     entries: list[knowledge.Entry] = []
     problems: list[Problem] = []
@@ -600,7 +605,7 @@ def trial(
         if plan is not None and p.entry_id == plan.entry_id and p.severity == ERROR
     )
     faq = knowledge.build_faq(entries, folder)
-    return faq, matching.Matcher(faq, settings), problems
+    return faq, matching.Matcher(faq, settings, model=model), problems
 
 
 # ---------------------------------------------------------------- writing files

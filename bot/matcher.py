@@ -235,6 +235,7 @@ class Matcher:
         settings: Settings | None = None,
         lexicon: language.Lexicon | None = None,
         examples: tuple[learning.Example, ...] | None = None,
+        model: learning.Model | None = None,
     ):
         self.faq = faq
         self.settings = settings or Settings()
@@ -411,8 +412,9 @@ class Matcher:
         if examples is None:
             examples = learning.load_examples(faq.folder, self.settings.examples)
         self.examples = len(examples)
-        self.model: learning.Model | None = None
-        if self.entries and len(examples) >= self.settings.min_examples:
+        # A model trained already (the serving one, for a draft's try-it) is reused as is.
+        self.model: learning.Model | None = model
+        if model is None and self.entries and len(examples) >= self.settings.min_examples:
             known = {e.id for e in self.entries} | {learning.NOBODY}
             pairs = [(p, e.id) for e in self.entries for p in e.phrasings]
             pairs += [(x.text, x.label) for x in examples if x.label in known]

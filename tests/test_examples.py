@@ -4,6 +4,7 @@ holds back answers it is sure are wrong; with no examples the rules decide alone
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import yaml
 
 from bot import evaluation, examples
@@ -240,3 +241,12 @@ def test_an_entry_the_examples_never_named_is_never_held_back():
     assert Matcher(FAQ, doubting, examples=taught).match("ganti ktp").entry.id == "ektp-rusak"
     taught += tuple(Example(f"ktp patah {w}", "ektp-rusak") for w in "ab")
     assert isinstance(Matcher(FAQ, doubting, examples=taught).match("ganti ktp"), Clarify)
+
+
+def test_a_model_given_is_reused_not_trained_again(monkeypatch):
+    # The console's try-it builds a matcher for every draft: it reuses the serving model.
+    serving = Matcher(FAQ, SETTINGS, examples=tuple(TAUGHT))
+    monkeypatch.setattr(examples, "train", lambda *_: pytest.fail("trained again"))
+    draft = Matcher(FAQ, SETTINGS, examples=tuple(TAUGHT), model=serving.model)
+    assert draft.model is serving.model
+    assert draft.match("bikin ktp").entry.id == "ektp-rekam"

@@ -526,7 +526,8 @@ def try_message():
         except faq_editing.EditError as exc:
             problems.append(knowledge.Problem("", 0, str(exc), entry_id))
     if plan is not None:
-        faq, index, found = faq_editing.trial(_folder(), plan, _settings())
+        serving = _helpdesk().library.matcher.model
+        faq, index, found = faq_editing.trial(_folder(), plan, _settings(), model=serving)
         problems += found
     else:
         index = _helpdesk().library.matcher
