@@ -622,7 +622,8 @@ def _bare_stem(lexicon: Lexicon, word: str) -> str:
         return lexicon.stems.get(stemmed, stemmed)
     # Informal affixes the stemmer does not know: ngurus, nyetak, benerin, urusin.
     for candidate in _informal_bases(word):
-        if candidate in lexicon.roots:
+        # A base our own tables know reads as they say (diwoco: woco, baca).
+        if candidate in lexicon.roots or candidate in lexicon.root_words:
             return candidate
         deeper = lexicon._stemmer.stem_word(candidate)
         if deeper in lexicon.roots and deeper != candidate:

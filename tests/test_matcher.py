@@ -1785,3 +1785,31 @@ def test_checking_the_status_is_a_status_question():
     plain = language.load_lexicon(ROOT / "bot" / "lexicon")
     plain.asking_words = plain.asking_words - {"cek"}
     assert Matcher(faq, STATUS_SETTINGS, lexicon=plain).match(text).entry.id == "akta-kematian"
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Letters spelled as they are said name the document.
+        ("ka i a adek hilang", "kia adik hilang"),
+        ("cara daftar i ka de", "cara daftar ikd"),
+        ("ika de itu apa", "ikd itu apa"),
+        ("es ka pe we en i sudah keluar", "surat pindah sudah keluar"),
+        ("ka ka kami rusak", "kartu keluarga kami rusak"),
+        # Javanese, Palembang and Komering words of citizens; thanks as written in chat.
+        ("ancer ancer dukcapil", "patokan patokan dukcapil"),
+        ("mbah kakung sedo minggu kepungkur", "kakek mati minggu lalu"),
+        ("haga buat kk", "mau buat kartu keluarga"),
+        ("trimokasih nian", "terima kasih sekali"),
+        ("thank u kak", "terima kasih"),
+        ("syukron", "terima kasih"),
+        ("tabik", "permisi"),
+    ],
+)
+def test_spelled_letters_and_regional_words_are_read(written, normal):
+    assert language.normalize(written) == normal
+
+
+def test_an_affixed_form_of_a_table_word_reads_as_the_table_says():
+    # woco is Javanese for baca: diwoco (read, passive) is dibaca, though no stemmer knows it.
+    assert language.stem(language.words("diwoco")[0]) == "baca"
