@@ -1813,3 +1813,20 @@ def test_spelled_letters_and_regional_words_are_read(written, normal):
 def test_an_affixed_form_of_a_table_word_reads_as_the_table_says():
     # woco is Javanese for baca: diwoco (read, passive) is dibaca, though no stemmer knows it.
     assert language.stem(language.words("diwoco")[0]) == "baca"
+
+
+def test_glue_and_a_table_word_with_glue_are_parts_of_a_glued_word():
+    # "di" glued to its noun (dikk) and Palembang dimano (di mana) are pieces too.
+    faq = Faq(
+        entries=(
+            entry("kantor", "Di mana kantor?", "kantor dukcapil di mana", "alamat kantor"),
+            entry("data", "Ganti data?", "ganti nama di kk", "salah tanggal lahir"),
+        )
+    )
+    index = Matcher(faq)
+    assert index._unglued("dimanokantordukcapil") == ("di", "mana", "kantor", "dukcapil")
+    assert index._unglued("gantinamadikk") == ("ganti", "nama", "di", "kartu keluarga")
+    assert index._unglued("kursi") == ()  # ku + rsi (rumah sakit islam) has no glue
+    plain = Matcher(faq, Settings(glued_glue=False))
+    assert plain._unglued("dimanokantordukcapil") == ()
+    assert plain._unglued("gantinamadikk") == ()
