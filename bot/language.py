@@ -131,6 +131,9 @@ class Lexicon:
         # A word read otherwise beside a cue (senses.tsv): word -> [(reading, where, cues,
         # breaks)], all in normal form; "status" near "kawin" is the marital status field.
         self.senses: dict[str, list[Sense]] = {}
+        # Calls and forms of address (misi, ping, min) -> the greeting a message of nothing
+        # but these stands for (calls.tsv), as written.
+        self.calls: dict[str, str] = {}
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -240,6 +243,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         )
     if (folder / "senses.tsv").exists():
         lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
+    if (folder / "calls.tsv").exists():
+        lexicon.calls = dict(_read_table(folder / "calls.tsv"))
     return lexicon
 
 
@@ -515,6 +520,17 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
         if number and len(out) > begin:
             out[begin] = Start(out[begin])
     return merge_phrases(out, lexicon) if merge else out
+
+
+def greeting(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Return the normalised words of the greeting a message of nothing but calls and forms
+    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more."""
+    lexicon = lexicon or default_lexicon()
+    written = _TOKEN.findall(clean(text))
+    if not written or not all(w in lexicon.calls for w in written):
+        return []
+    read = dict.fromkeys(w for raw in written for w in words(lexicon.calls[raw], lexicon))
+    return list(read)
 
 
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:

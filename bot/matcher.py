@@ -85,6 +85,7 @@ class Settings:
     glued_glue: bool = True  # ... or a short glue word (di); glue in a table word (dimano)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
     thanks_closes: bool = True  # thanks with only a report around it, no question: thanks
+    calls_greet: bool = True  # nothing but a call and address ("misi min", "ping"): a greeting
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -686,7 +687,9 @@ class Matcher:
         """Decide what to do with a message: answer, offer a choice, or escalate."""
         # The message's words, read once for the ranking and the decision's own checks.
         written = language.words(text, self.lexicon, merge=False)
-        result = self._decide(text, written)
+        # Nothing but a call and forms of address ("misi min"): someone checks we are there.
+        called = language.greeting(text, self.lexicon) if self.settings.calls_greet else []
+        result = self._decide(text, called or written)
         if self.model is None or isinstance(result, Escalate):
             return result
         return self._second_opinion(result, self._read_tokens(written))

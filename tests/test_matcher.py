@@ -1830,3 +1830,17 @@ def test_glue_and_a_table_word_with_glue_are_parts_of_a_glued_word():
     plain = Matcher(faq, Settings(glued_glue=False))
     assert plain._unglued("dimanokantordukcapil") == ()
     assert plain._unglued("gantinamadikk") == ()
+
+
+@pytest.mark.parametrize("text", ["misi kak", "ping", "bang"])
+def test_nothing_but_a_call_and_address_is_a_greeting(text):
+    # Someone checks that we are there: the greeting answers, not an officer.
+    assert isinstance(Matcher(FAQ, Settings(calls_greet=False)).match(text), Escalate)
+    result = Matcher(FAQ).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "salam"
+
+
+def test_a_call_word_inside_a_question_is_read_as_usual():
+    # "misi" beside other words is not the greeting (visi misi).
+    assert language.greeting("visi misi kantor") == []
+    assert language.greeting("misi kak") == ["permisi", "halo"]
