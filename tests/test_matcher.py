@@ -1844,3 +1844,23 @@ def test_a_call_word_inside_a_question_is_read_as_usual():
     # "misi" beside other words is not the greeting (visi misi).
     assert language.greeting("visi misi kantor") == []
     assert language.greeting("misi kak") == ["permisi", "halo"]
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("katepe adek", "ktp adik"),  # the letters said and run together
+        ("gol darah kosong", "golongan darah kosong"),
+        ("kartu kelupas", "kartu rusak"),
+        ("ktp lamo butut", "ktp lama rusak"),  # worn out, as lusuh and kumel
+        ("ndamel akte lare menopo mawon", "buat akta anak apa saja"),  # Javanese krama
+        ("nyuwun sewu", "permisi"),
+        ("macam mana nak buat surat beranak", "bagaimana mau buat akta lahir"),  # Malay
+        ("umak aku", "ibu saya"),
+        ("dak kebaco", "tidak kebaca"),
+        ("bawak apo", "bawa apa"),
+        ("byr brp", "bayar berapa"),
+    ],
+)
+def test_regional_words_and_chat_skeletons_are_read(written, normal):
+    assert language.normalize(written) == normal
