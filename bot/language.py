@@ -152,6 +152,9 @@ class Lexicon:
         # A word read otherwise beside a cue (senses.tsv): word -> [(reading, where, cues,
         # breaks)], all in normal form; "status" near "kawin" is the marital status field.
         self.senses: dict[str, list[Sense]] = {}
+        # Calls and forms of address (misi, ping, min) -> the greeting a message of nothing
+        # but these stands for (calls.tsv), as written.
+        self.calls: dict[str, str] = {}
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -277,6 +280,8 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         )
     if (folder / "senses.tsv").exists():
         lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
+    if (folder / "calls.tsv").exists():
+        lexicon.calls = dict(_read_table(folder / "calls.tsv"))
     return lexicon
 
 
@@ -554,6 +559,17 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
     return merge_phrases(out, lexicon) if merge else out
 
 
+def greeting(text: str, lexicon: Lexicon | None = None) -> list[str]:
+    """Return the normalised words of the greeting a message of nothing but calls and forms
+    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more."""
+    lexicon = lexicon or default_lexicon()
+    written = _TOKEN.findall(clean(text))
+    if not written or not all(w in lexicon.calls for w in written):
+        return []
+    read = dict.fromkeys(w for raw in written for w in words(lexicon.calls[raw], lexicon))
+    return list(read)
+
+
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:
     """Replace the domain phrases in a list of normalised words (kartu keluarga -> one unit),
     then read a word beside its cue in its other sense (senses.tsv)."""
@@ -659,7 +675,8 @@ def _bare_stem(lexicon: Lexicon, word: str) -> str:
         return lexicon.stems.get(stemmed, stemmed)
     # Informal affixes the stemmer does not know: ngurus, nyetak, benerin, urusin.
     for candidate in _informal_bases(word):
-        if candidate in lexicon.roots:
+        # A base our own tables know reads as they say (diwoco: woco, baca).
+        if candidate in lexicon.roots or candidate in lexicon.root_words:
             return candidate
         deeper = lexicon._stemmer.stem_word(candidate)
         if deeper in lexicon.roots and deeper != candidate:

@@ -103,8 +103,10 @@ class Settings:
     dominated_out_of_reach: bool = True  # a rival the chosen dominates leaves it the only one
     glued_words: bool = True  # an unknown word made of two FAQ words (rekamktp) reads as both
     glued_part_length: int = 3  # ... each part this long, unless a lexicon word (sy)
+    glued_glue: bool = True  # ... or a short glue word (di); glue in a table word (dimano)
     courtesy_yields: bool = True  # a real entry named beside a greeting: the greeting steps aside
     thanks_closes: bool = True  # thanks with only a report around it, no question: thanks
+    calls_greet: bool = True  # nothing but a call and address ("misi min", "ping"): a greeting
     # Entries answering a kind of question for every document (fees, time, status): their
     # keyword beats the entry of the document the message names.
     general_tags: tuple[str, ...] = ()
@@ -546,27 +548,33 @@ class Matcher:
                 read = self._glued_part(piece, loose=last or len(piece) >= GLUED_LONG_PART)
                 if not read:
                     continue
-                option = (before[0] + 1, max(before[1], -len(piece)), (*before[2], read))
+                option = (before[0] + 1, max(before[1], -len(piece)), (*before[2], *read))
                 if best[end] is None or option[:2] < best[end][:2]:
                     best[end] = option
         whole = best[len(word)]
         return whole[2] if whole is not None and whole[0] >= 2 else ()
 
-    def _glued_part(self, part: str, loose: bool = False) -> str:
-        """Return the FAQ word a part of a glued word is, or "" when it is none; `loose`,
-        also when the lexicon rewrites it (caranyo: caranya)."""
+    def _glued_part(self, part: str, loose: bool = False) -> tuple[str, ...]:
+        """Return the FAQ word a part of a glued word is, or () when it is none; `loose`,
+        also when the lexicon rewrites it (caranyo: caranya). A lexicon word read as a glue
+        word and another (dimano: di mana) is both; a short glue word the FAQ writes (di,
+        ke) is a part too ("namadikk")."""
         lex = self.lexicon
         table = part in lex.words
         size = self.settings.glued_part_length
-        if len(part) < (2 if table else size):
-            return ""
+        glue = self.settings.glued_glue and part in self._surface and part in lex.neutral
+        if len(part) < (2 if table or glue else size):
+            return ()
         # Most pieces of a typo start no FAQ word: skip them before asking the stemmer.
         if not table and part not in self._surface and part[:size] not in self._starts:
-            return ""
+            return ()
         read = language.words(part, lex, merge=False)
-        if len(read) != 1 or (read[0] != part and not table and not loose):
-            return ""
-        return read[0] if self._faq_stem(read[0]) is not None else ""
+        several = table and self.settings.glued_glue and not lex.neutral.isdisjoint(read)
+        if not read or (len(read) > 1 and not several):
+            return ()
+        if len(read) == 1 and read[0] != part and not table and not loose:
+            return ()
+        return tuple(read) if all(self._faq_stem(w) is not None for w in read) else ()
 
     def _faq_stem(self, word: str) -> str | None:
         """Return the stem of a word if the FAQ uses it, else None."""
@@ -762,7 +770,9 @@ class Matcher:
         """Decide what to do with a message: answer, offer a choice, or escalate."""
         # The message's words, read once for the ranking and the decision's own checks.
         written = language.words(text, self.lexicon, merge=False)
-        result = self._decide(text, written)
+        # Nothing but a call and forms of address ("misi min"): someone checks we are there.
+        called = language.greeting(text, self.lexicon) if self.settings.calls_greet else []
+        result = self._decide(text, called or written)
         if self.model is None or isinstance(result, Escalate):
             return result
         return self._second_opinion(result, self._read_tokens(written))

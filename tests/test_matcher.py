@@ -2119,3 +2119,82 @@ def test_a_place_question_is_the_office_entrys_whatever_the_visit_is_for():
     # "kantor mana" asks which office handles it: no place question.
     which = Matcher(FRAMES, FRAME_SETTINGS).match("rekam ktp di kantor mana")
     assert not (isinstance(which, Answer) and which.entry.id == "lokasi")
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        # Letters spelled as they are said name the document.
+        ("ka i a adek hilang", "kia adik hilang"),
+        ("cara daftar i ka de", "cara daftar ikd"),
+        ("ika de itu apa", "ikd itu apa"),
+        ("es ka pe we en i sudah keluar", "surat pindah sudah keluar"),
+        ("ka ka kami rusak", "kartu keluarga kami rusak"),
+        # Javanese, Palembang and Komering words of citizens; thanks as written in chat.
+        ("ancer ancer dukcapil", "patokan patokan dukcapil"),
+        ("mbah kakung sedo minggu kepungkur", "kakek mati minggu lalu"),
+        ("haga buat kk", "mau buat kartu keluarga"),
+        ("trimokasih nian", "terima kasih sekali"),
+        ("thank u kak", "terima kasih"),
+        ("syukron", "terima kasih"),
+        ("tabik", "permisi"),
+    ],
+)
+def test_spelled_letters_and_regional_words_are_read(written, normal):
+    assert language.normalize(written) == normal
+
+
+def test_an_affixed_form_of_a_table_word_reads_as_the_table_says():
+    # woco is Javanese for baca: diwoco (read, passive) is dibaca, though no stemmer knows it.
+    assert language.stem(language.words("diwoco")[0]) == "baca"
+
+
+def test_glue_and_a_table_word_with_glue_are_parts_of_a_glued_word():
+    # "di" glued to its noun (dikk) and Palembang dimano (di mana) are pieces too.
+    faq = Faq(
+        entries=(
+            entry("kantor", "Di mana kantor?", "kantor dukcapil di mana", "alamat kantor"),
+            entry("data", "Ganti data?", "ganti nama di kk", "salah tanggal lahir"),
+        )
+    )
+    index = Matcher(faq)
+    assert index._unglued("dimanokantordukcapil") == ("di", "mana", "kantor", "dukcapil")
+    assert index._unglued("gantinamadikk") == ("ganti", "nama", "di", "kartu keluarga")
+    assert index._unglued("kursi") == ()  # ku + rsi (rumah sakit islam) has no glue
+    plain = Matcher(faq, Settings(glued_glue=False))
+    assert plain._unglued("dimanokantordukcapil") == ()
+    assert plain._unglued("gantinamadikk") == ()
+
+
+@pytest.mark.parametrize("text", ["misi kak", "ping", "bang"])
+def test_nothing_but_a_call_and_address_is_a_greeting(text):
+    # Someone checks that we are there: the greeting answers, not an officer.
+    assert isinstance(Matcher(FAQ, Settings(calls_greet=False)).match(text), Escalate)
+    result = Matcher(FAQ).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "salam"
+
+
+def test_a_call_word_inside_a_question_is_read_as_usual():
+    # "misi" beside other words is not the greeting (visi misi).
+    assert language.greeting("visi misi kantor") == []
+    assert language.greeting("misi kak") == ["permisi", "halo"]
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("katepe adek", "ktp adik"),  # the letters said and run together
+        ("gol darah kosong", "golongan darah kosong"),
+        ("kartu kelupas", "kartu rusak"),
+        ("ktp lamo butut", "ktp lama rusak"),  # worn out, as lusuh and kumel
+        ("ndamel akte lare menopo mawon", "buat akta anak apa saja"),  # Javanese krama
+        ("nyuwun sewu", "permisi"),
+        ("macam mana nak buat surat beranak", "bagaimana mau buat akta lahir"),  # Malay
+        ("umak aku", "ibu saya"),
+        ("dak kebaco", "tidak kebaca"),
+        ("bawak apo", "bawa apa"),
+        ("byr brp", "bayar berapa"),
+    ],
+)
+def test_regional_words_and_chat_skeletons_are_read(written, normal):
+    assert language.normalize(written) == normal
