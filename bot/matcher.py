@@ -73,6 +73,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     time_frame: bool = True  # "ktp rusak ganti brp lama": the time entry's question
+    time_clause: bool = True  # ... about its own clause and the story, not another question
     time_tags: tuple[str, ...] = ()  # the entries answering how long things take
     # General entries about a procedure (data changes): in a time or place question their
     # words are the subject, like a document's, not a second question.
@@ -220,6 +221,8 @@ class _Frames(NamedTuple):
     # Entries that also explain the message's subject: every word the FAQ knows but glue,
     # question and holding words and the keywords of other general questions (fees, hours).
     subject: frozenset[int]
+    # Words of a clause asking a question of its own beside a time question: no subject.
+    beside: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -314,6 +317,7 @@ class Matcher:
         time_tags, place_tags = set(self.settings.time_tags), set(self.settings.place_tags)
         self._time = frozenset(n for n, e in enumerate(self.entries) if time_tags & set(e.tags))
         self._place = frozenset(n for n, e in enumerate(self.entries) if place_tags & set(e.tags))
+        self._time_ids = frozenset(self.entries[n].id for n in self._time)
         # What a time or place question's subject is not: glue, question and holding words,
         # money, and the keywords of the general entries asking another question (fees,
         # hours, status; not a procedure's, procedure_tags: "ubah data brp lama").
@@ -672,7 +676,9 @@ class Matcher:
         recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
         phrasings, bags = self._phrasings, self._bags
         # A time or place question's subject: what the message names (see _frames).
-        subject = known.keys() - self._not_subject if frames and frames.subject else frozenset()
+        subject = frozenset()
+        if frames and frames.subject:
+            subject = known.keys() - self._not_subject - frames.beside
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
         bag0: frozenset[str] = frozenset()
         bag_matched: dict[int, float] = {}
@@ -908,6 +914,17 @@ class Matcher:
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
         ]
+        # A time question beside a clause asking a question of its own (see _beside) is
+        # never left out: when that other question leads, the time entry is the second.
+        if frames is not None and frames.beside and anchor.entry.id not in self._time_ids:
+            second += [
+                c
+                for c in askers
+                if c.entry.id in self._time_ids
+                and c not in second
+                and c.score >= s.clarify_threshold
+                and c.named
+            ]
         # Money named ("50rb", "duit") and the entry says nothing of money: the message
         # may ask whether paying is right. Offer the entry that speaks of it.
         money = language.MONEY
@@ -1098,9 +1115,12 @@ class Matcher:
         widen: dict[int, frozenset[str]] = {}
         naming: dict[int, frozenset[str]] = {}
         subject: set[int] = set()
-        time, supposed = frozenset(), False
+        time, supposed, spots = frozenset(), False, frozenset()
         if s.time_frame:
-            time, supposed = self._time_frame(stems, starts, written)
+            time, supposed, spots = self._time_frame(stems, starts, written)
+        beside = frozenset()
+        if time and not supposed and s.time_clause:
+            beside = self._beside(merged, stems, starts, spots)
         if time:
             # A supposition ("kapan selesai kalo daftar hari ini") may suppose a case an
             # entry is about ("kalo blangko abis"): its documents and owners only.
@@ -1122,13 +1142,44 @@ class Matcher:
         if not widen:
             return None
         ids = frozenset(self.entries[n].id for n in widen)
-        return _Frames(widen, naming, ids, frozenset(subject))
+        return _Frames(widen, naming, ids, frozenset(subject), beside)
+
+    def _beside(
+        self, merged: list[str], stems: list[str], starts: list[bool], spots: frozenset[int]
+    ) -> frozenset[str]:
+        """Return the words of the parts asking a question of their own beside a time
+        question (see _time_frame), which are no subject of it.
+
+        A part is a clause or the stretch a joining word (dan, terus) begins. The time
+        question's own part and the parts only telling the story ("anak lahir di rumah")
+        are its subject; a part with a question of its own (own_question_words: apa,
+        syarat, bisa; or an asking word asking, "bayar ga?") is a second question: "akta
+        lahir bisa ga tanpa surat bidan? dan brp lama jadinya" asks two things.
+        """
+        lex = self.lexicon
+        parts: list[list[int]] = []
+        for at, word in enumerate(stems):
+            if not parts or starts[at] or word in lex.joining_words:
+                parts.append([])
+            parts[-1].append(at)
+        told: set[str] = set()
+        asked: set[str] = set()
+        for part in parts:
+            words = {w for at in part for w in (stems[at], *map(self._stem, merged[at].split()))}
+            own = not spots.intersection(part) and (
+                lex.own_question_words.intersection(words)
+                or any(
+                    stems[at] in lex.asking_words and self._asks(stems, starts, at) for at in part
+                )
+            )
+            (asked if own else told).update(words)
+        return frozenset(asked - told)
 
     def _time_frame(
         self, stems: list[str], starts: list[bool], written: list[str]
-    ) -> tuple[frozenset[str], bool]:
-        """Return the words of a time question (empty when there is none) and whether it
-        is a status question under a supposition.
+    ) -> tuple[frozenset[str], bool, frozenset[int]]:
+        """Return the words of a time question (empty when there is none), whether it
+        is a status question under a supposition, and where its words are.
 
         A time word (time_words: lama, hari, tunggu) next to a word asking an amount
         (measure_words: "brp lama", "tunggu berapa hari") or followed by an asking word
@@ -1143,14 +1194,15 @@ class Matcher:
         """
         lex = self.lexicon
         if not self._time or lex.limit_words.intersection(stems):
-            return frozenset(), False
+            return frozenset(), False, frozenset()
         if lex.condition_words.intersection(written):
             asked = self._status_pairs(stems) - lex.done_words
             if asked & lex.asking_words:
-                return frozenset(asked), True
+                return frozenset(asked), True, frozenset()
         between = lex.neutral | lex.documents | lex.person_words | lex.progress_words
         asking = lex.measure_words | lex.asking_words
         found: set[str] = set()
+        spots: set[int] = set()
         size = len(stems)
         for at, word in enumerate(stems):
             if word not in lex.time_words:
@@ -1181,7 +1233,8 @@ class Matcher:
                     and self._asks(stems, starts, near)
                 ):
                     found.update((word, stems[near]))
-        return frozenset(found), False
+                    spots.update((at, near))
+        return frozenset(found), False, frozenset(spots)
 
     def _asks(self, stems: list[str], starts: list[bool], at: int) -> bool:
         """Return True if the asking word at `at` asks about what comes before it: it ends

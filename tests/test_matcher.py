@@ -1978,3 +1978,18 @@ def test_a_place_question_is_the_office_entrys_whatever_the_visit_is_for():
     # "kantor mana" asks which office handles it: no place question.
     which = Matcher(FRAMES, FRAME_SETTINGS).match("rekam ktp di kantor mana")
     assert not (isinstance(which, Answer) and which.entry.id == "lokasi")
+
+
+def test_a_clause_with_a_question_of_its_own_is_no_subject_of_the_time_question():
+    # What to bring is asked in its own stretch (dan begins the time question): the
+    # recording entry is a second question, not the time question's subject.
+    text = "rekam ktp pertama kali bawa apa dan berapa hari jadinya"
+    whole = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, time_clause=False))
+    assert isinstance(r := whole.match(text), Answer) and r.entry.id == "waktu" and not r.also
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert {c.entry.id for c in (result.candidate, *result.also)} == {"rekam", "waktu"}
+    # A clause that only tells the story is the subject: the time entry alone.
+    story = Matcher(FRAMES, FRAME_SETTINGS).match(
+        "anak sy umur 17, mau rekam ktp, brp hari jadinya"
+    )
+    assert isinstance(story, Answer) and story.entry.id == "waktu" and not story.also
