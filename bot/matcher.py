@@ -73,6 +73,7 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     time_frame: bool = True  # "ktp rusak ganti brp lama": the time entry's question
+    negated_holding: bool = True  # ... "lama ga ada kabar": no news, no time question
     time_clause: bool = True  # ... about its own clause and the story, not another question
     time_tags: tuple[str, ...] = ()  # the entries answering how long things take
     # General entries about a procedure (data changes): in a time or place question their
@@ -1240,12 +1241,15 @@ class Matcher:
         """Return True if the asking word at `at` asks about what comes before it: it ends
         its clause, or only glue words, documents or progress words follow in the clause
         ("lama ga", "ditunggu ga ktpnya", "lamo dak jadinyo"); before another word it
-        negates that word ("seharian tidak ketemu")."""
+        negates that word ("seharian tidak ketemu"), and so before a holding word: "lama ga
+        ada kabar" says there is no news (`negated_holding`)."""
         lex = self.lexicon
         after = at + 1
         while after < len(stems) and not starts[after]:
             word = stems[after]
             if word not in lex.neutral and word not in lex.documents | lex.progress_words:
+                return False
+            if self.settings.negated_holding and after == at + 1 and word in lex.holding_words:
                 return False
             after += 1
         return True

@@ -1993,3 +1993,13 @@ def test_a_clause_with_a_question_of_its_own_is_no_subject_of_the_time_question(
         "anak sy umur 17, mau rekam ktp, brp hari jadinya"
     )
     assert isinstance(story, Answer) and story.entry.id == "waktu" and not story.also
+
+
+def test_an_asking_word_before_a_holding_word_negates_it():
+    # "lama ga ada kabar": no news for long, a complaint about one's file, not how long.
+    text = "rekam ktp kok lama ga ada kabar"
+    before = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, negated_holding=False))
+    assert "waktu" in {c.entry.id for c in before.match(text).candidates[:1]}
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert not (isinstance(result, Answer) and result.entry.id == "waktu")
+    assert result.candidates[0].entry.id != "waktu"
