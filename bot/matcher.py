@@ -74,6 +74,7 @@ class Settings:
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     time_frame: bool = True  # "ktp rusak ganti brp lama": the time entry's question
     negated_holding: bool = True  # ... "lama ga ada kabar": no news, no time question
+    status_waited: bool = True  # "udh sebulan blm jadi": the time waited is the status's
     time_clause: bool = True  # ... about its own clause and the story, not another question
     time_tags: tuple[str, ...] = ()  # the entries answering how long things take
     # General entries about a procedure (data changes): in a time or place question their
@@ -1131,7 +1132,7 @@ class Matcher:
                 if not supposed:
                     subject.add(entry)
         elif s.status_frame:
-            for entry, words in (self._status_words(stems, written) or {}).items():
+            for entry, words in (self._status_words(stems, starts, written) or {}).items():
                 widen[entry], naming[entry] = words, words & self._frame_words
         where = self._place_frame(stems, starts) if s.place_frame else frozenset()
         for entry in self._place:
@@ -1309,7 +1310,7 @@ class Matcher:
         return frozenset(frame)
 
     def _status_words(
-        self, stems: list[str], written: list[str]
+        self, stems: list[str], starts: list[bool], written: list[str]
     ) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond
         their own: the message's documents, their kinds and whose they are; else None.
@@ -1333,9 +1334,29 @@ class Matcher:
         if not frame:
             return None
         words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+        if self.settings.status_waited:
+            words |= self._time_said(stems, starts)
         if frame & lex.done_words:
             words |= frame
         return dict.fromkeys(self._status, words)
+
+    def _time_said(self, stems: list[str], starts: list[bool]) -> frozenset[str]:
+        """Return the time words that say a time rather than ask one: after a number or a
+        done word ("3 hari", "udh sebulan": how long it has been) or before a point
+        (time_points: "bulan lalu": when)."""
+        lex = self.lexicon
+        said: set[str] = set()
+        for at, word in enumerate(stems):
+            if word not in lex.time_words:
+                continue
+            before = at - 1
+            while before >= 0 and stems[before] in lex.time_words:
+                before -= 1
+            if (before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words)) or (
+                at + 1 < len(stems) and not starts[at + 1] and stems[at + 1] in lex.time_points
+            ):
+                said.add(word)
+        return frozenset(said)
 
     def _abroad(self, written: list[str]) -> bool:
         """Return True if a civil event (event_words: lahir, meninggal, pindah) is next to a

@@ -941,6 +941,32 @@ def test_an_entry_that_is_only_the_subject_is_no_rival_in_reach():
     assert not isinstance(Matcher(STATUS, strict).match(text), Answer)
 
 
+STOCK = Faq(
+    entries=(
+        *STATUS.entries,
+        entry(
+            "stok",
+            "Stok kartu ada?",
+            "stok kartu sudah ada belum",
+            "ktp sudah sebulan belum dicetak",
+            keywords=("stok",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["ktp udh sebulan belum jadi", "ktp saya sudah jadi belum, ngajuin 2 bulan lalu"]
+)
+def test_the_time_waited_is_part_of_a_status_question(text):
+    # How long one has waited (after a done word or a number, before a point) tells the
+    # status story: the stock entry is no closer for a phrasing that also says "sebulan".
+    before = Matcher(STOCK, dataclasses.replace(STATUS_SETTINGS, status_waited=False))
+    assert not isinstance(before.match(text), Answer)
+    result = Matcher(STOCK, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
 # "sidik jari" is a step of recording; "hilang" is what befell the card.
 SITUATION = Faq(
     entries=(
