@@ -2029,3 +2029,13 @@ def test_an_asking_word_before_a_holding_word_negates_it():
     result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
     assert not (isinstance(result, Answer) and result.entry.id == "waktu")
     assert result.candidates[0].entry.id != "waktu"
+
+
+@pytest.mark.parametrize(
+    "text", ["kia anak sy udh keluar blm", "akta kematian bapak sudah terbit?"]
+)
+def test_a_document_issued_is_a_status_question(text):
+    # keluar, terbit (progress_words.txt): the letter or card came out, the application's
+    # progress.
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
