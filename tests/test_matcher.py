@@ -2039,3 +2039,36 @@ def test_a_document_issued_is_a_status_question(text):
     # progress.
     result = Matcher(STATUS, STATUS_SETTINGS).match(text)
     assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+BIRTH_DATE = Faq(
+    entries=(
+        entry(
+            "akta-lahir",
+            "Membuat akta kelahiran?",
+            "buat akta kelahiran anak",
+            "akte lahir bayi",
+            keywords=("akta kelahiran",),
+        ),
+        entry(
+            "data",
+            "Memperbaiki data?",
+            "tanggal lahir di kk salah",
+            "nama di akta keliru",
+            keywords=("keliru",),
+            tags=("data",),
+        ),
+    )
+)
+
+
+def test_a_year_of_birth_is_a_data_field_not_the_birth_certificate():
+    # "tahun lahir" is the date on the certificate (senses.tsv): a data change; "lahir"
+    # there does not name the birth certificate.
+    text = "akta anak sy ada yg keliru, tahun lahirnya"
+    result = Matcher(BIRTH_DATE, Settings(general_tags=("data",))).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "data" and not result.also
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {w: s for w, s in plain.senses.items() if w != "lahir"}
+    before = Matcher(BIRTH_DATE, Settings(general_tags=("data",)), lexicon=plain).match(text)
+    assert not (isinstance(before, Answer) and before.entry.id == "data" and not before.also)
