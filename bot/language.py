@@ -97,6 +97,8 @@ class Lexicon:
         self.question_words: frozenset[str] = frozenset()
         # Words that join two things side by side (dan, sama, juga), in normal form.
         self.joining_words: frozenset[str] = frozenset()
+        # Words that make a clause a question of its own (apa, syarat, bisa); stems.
+        self.own_question_words: frozenset[str] = frozenset()
         # Words that make a document next to them one to bring or held (bawa, ada); stems.
         self.holding_words: frozenset[str] = frozenset()
         # Those of them that say to bring a document (bawa, lampirkan); stems.
@@ -232,6 +234,7 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
     )
     lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
+    lexicon.own_question_words = _word_set(folder / "own_question_words.txt", lexicon)
     lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
     lexicon.bring_words = _word_set(folder / "bring_words.txt", lexicon)
     lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)

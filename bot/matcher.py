@@ -75,6 +75,9 @@ class Settings:
     status_frame: bool = True  # "udh jadi", "kapan bisa diambil": the status entry's question
     status_tags: tuple[str, ...] = ()  # the entries answering how far an application has come
     time_frame: bool = True  # "ktp rusak ganti brp lama": the time entry's question
+    negated_holding: bool = True  # ... "lama ga ada kabar": no news, no time question
+    status_waited: bool = True  # "udh sebulan blm jadi": the time waited is the status's
+    time_clause: bool = True  # ... about its own clause and the story, not another question
     time_tags: tuple[str, ...] = ()  # the entries answering how long things take
     # General entries about a procedure (data changes): in a time or place question their
     # words are the subject, like a document's, not a second question.
@@ -226,6 +229,8 @@ class _Frames(NamedTuple):
     # Entries that also explain the message's subject: every word the FAQ knows but glue,
     # question and holding words and the keywords of other general questions (fees, hours).
     subject: frozenset[int]
+    # Words of a clause asking a question of its own beside a time question: no subject.
+    beside: frozenset[str] = frozenset()
 
 
 class Matcher:
@@ -321,6 +326,7 @@ class Matcher:
         time_tags, place_tags = set(self.settings.time_tags), set(self.settings.place_tags)
         self._time = frozenset(n for n, e in enumerate(self.entries) if time_tags & set(e.tags))
         self._place = frozenset(n for n, e in enumerate(self.entries) if place_tags & set(e.tags))
+        self._time_ids = frozenset(self.entries[n].id for n in self._time)
         # What a time or place question's subject is not: glue, question and holding words,
         # money, and the keywords of the general entries asking another question (fees,
         # hours, status; not a procedure's, procedure_tags: "ubah data brp lama").
@@ -686,7 +692,9 @@ class Matcher:
         recall_weight, precision_weight = s.recall_weight, 1 - s.recall_weight
         phrasings, bags = self._phrasings, self._bags
         # A time or place question's subject: what the message names (see _frames).
-        subject = known.keys() - self._not_subject if frames and frames.subject else frozenset()
+        subject = frozenset()
+        if frames and frames.subject:
+            subject = known.keys() - self._not_subject - frames.beside
         best: dict[int, tuple[float, int, frozenset[str]]] = {}
         bag0: frozenset[str] = frozenset()
         bag_matched: dict[int, float] = {}
@@ -924,6 +932,17 @@ class Matcher:
             and self._telling(c.named - anchor.evidence)
             and anchor.evidence - c.evidence - glue
         ]
+        # A time question beside a clause asking a question of its own (see _beside) is
+        # never left out: when that other question leads, the time entry is the second.
+        if frames is not None and frames.beside and anchor.entry.id not in self._time_ids:
+            second += [
+                c
+                for c in askers
+                if c.entry.id in self._time_ids
+                and c not in second
+                and c.score >= s.clarify_threshold
+                and c.named
+            ]
         # Money named ("50rb", "duit") and the entry says nothing of money: the message
         # may ask whether paying is right. Offer the entry that speaks of it.
         money = language.MONEY
@@ -1114,9 +1133,12 @@ class Matcher:
         widen: dict[int, frozenset[str]] = {}
         naming: dict[int, frozenset[str]] = {}
         subject: set[int] = set()
-        time, supposed = frozenset(), False
+        time, supposed, spots = frozenset(), False, frozenset()
         if s.time_frame:
-            time, supposed = self._time_frame(stems, starts, written)
+            time, supposed, spots = self._time_frame(stems, starts, written)
+        beside = frozenset()
+        if time and not supposed and s.time_clause:
+            beside = self._beside(merged, stems, starts, spots)
         if time:
             # A supposition ("kapan selesai kalo daftar hari ini") may suppose a case an
             # entry is about ("kalo blangko abis"): its documents and owners only.
@@ -1126,7 +1148,7 @@ class Matcher:
                 if not supposed:
                     subject.add(entry)
         elif s.status_frame:
-            for entry, words in (self._status_words(stems, written) or {}).items():
+            for entry, words in (self._status_words(stems, starts, written) or {}).items():
                 widen[entry], naming[entry] = words, words & self._frame_words
         where = self._place_frame(stems, starts) if s.place_frame else frozenset()
         for entry in self._place:
@@ -1138,13 +1160,44 @@ class Matcher:
         if not widen:
             return None
         ids = frozenset(self.entries[n].id for n in widen)
-        return _Frames(widen, naming, ids, frozenset(subject))
+        return _Frames(widen, naming, ids, frozenset(subject), beside)
+
+    def _beside(
+        self, merged: list[str], stems: list[str], starts: list[bool], spots: frozenset[int]
+    ) -> frozenset[str]:
+        """Return the words of the parts asking a question of their own beside a time
+        question (see _time_frame), which are no subject of it.
+
+        A part is a clause or the stretch a joining word (dan, terus) begins. The time
+        question's own part and the parts only telling the story ("anak lahir di rumah")
+        are its subject; a part with a question of its own (own_question_words: apa,
+        syarat, bisa; or an asking word asking, "bayar ga?") is a second question: "akta
+        lahir bisa ga tanpa surat bidan? dan brp lama jadinya" asks two things.
+        """
+        lex = self.lexicon
+        parts: list[list[int]] = []
+        for at, word in enumerate(stems):
+            if not parts or starts[at] or word in lex.joining_words:
+                parts.append([])
+            parts[-1].append(at)
+        told: set[str] = set()
+        asked: set[str] = set()
+        for part in parts:
+            words = {w for at in part for w in (stems[at], *map(self._stem, merged[at].split()))}
+            own = not spots.intersection(part) and (
+                lex.own_question_words.intersection(words)
+                or any(
+                    stems[at] in lex.asking_words and self._asks(stems, starts, at) for at in part
+                )
+            )
+            (asked if own else told).update(words)
+        return frozenset(asked - told)
 
     def _time_frame(
         self, stems: list[str], starts: list[bool], written: list[str]
-    ) -> tuple[frozenset[str], bool]:
-        """Return the words of a time question (empty when there is none) and whether it
-        is a status question under a supposition.
+    ) -> tuple[frozenset[str], bool, frozenset[int]]:
+        """Return the words of a time question (empty when there is none), whether it
+        is a status question under a supposition, and where its words are.
 
         A time word (time_words: lama, hari, tunggu) next to a word asking an amount
         (measure_words: "brp lama", "tunggu berapa hari") or followed by an asking word
@@ -1159,14 +1212,15 @@ class Matcher:
         """
         lex = self.lexicon
         if not self._time or lex.limit_words.intersection(stems):
-            return frozenset(), False
+            return frozenset(), False, frozenset()
         if lex.condition_words.intersection(written):
             asked = self._status_pairs(stems) - lex.done_words
             if asked & lex.asking_words:
-                return frozenset(asked), True
+                return frozenset(asked), True, frozenset()
         between = lex.neutral | lex.documents | lex.person_words | lex.progress_words
         asking = lex.measure_words | lex.asking_words
         found: set[str] = set()
+        spots: set[int] = set()
         size = len(stems)
         for at, word in enumerate(stems):
             if word not in lex.time_words:
@@ -1197,18 +1251,22 @@ class Matcher:
                     and self._asks(stems, starts, near)
                 ):
                     found.update((word, stems[near]))
-        return frozenset(found), False
+                    spots.update((at, near))
+        return frozenset(found), False, frozenset(spots)
 
     def _asks(self, stems: list[str], starts: list[bool], at: int) -> bool:
         """Return True if the asking word at `at` asks about what comes before it: it ends
         its clause, or only glue words, documents or progress words follow in the clause
         ("lama ga", "ditunggu ga ktpnya", "lamo dak jadinyo"); before another word it
-        negates that word ("seharian tidak ketemu")."""
+        negates that word ("seharian tidak ketemu"), and so before a holding word: "lama ga
+        ada kabar" says there is no news (`negated_holding`)."""
         lex = self.lexicon
         after = at + 1
         while after < len(stems) and not starts[after]:
             word = stems[after]
             if word not in lex.neutral and word not in lex.documents | lex.progress_words:
+                return False
+            if self.settings.negated_holding and after == at + 1 and word in lex.holding_words:
                 return False
             after += 1
         return True
@@ -1268,7 +1326,7 @@ class Matcher:
         return frozenset(frame)
 
     def _status_words(
-        self, stems: list[str], written: list[str]
+        self, stems: list[str], starts: list[bool], written: list[str]
     ) -> dict[int, frozenset[str]] | None:
         """Return, for a status question, the words the status entries explain beyond
         their own: the message's documents, their kinds and whose they are; else None.
@@ -1292,9 +1350,29 @@ class Matcher:
         if not frame:
             return None
         words = frozenset(stems) & (lex.documents | self._naming | lex.person_words)
+        if self.settings.status_waited:
+            words |= self._time_said(stems, starts)
         if frame & lex.done_words:
             words |= frame
         return dict.fromkeys(self._status, words)
+
+    def _time_said(self, stems: list[str], starts: list[bool]) -> frozenset[str]:
+        """Return the time words that say a time rather than ask one: after a number or a
+        done word ("3 hari", "udh sebulan": how long it has been) or before a point
+        (time_points: "bulan lalu": when)."""
+        lex = self.lexicon
+        said: set[str] = set()
+        for at, word in enumerate(stems):
+            if word not in lex.time_words:
+                continue
+            before = at - 1
+            while before >= 0 and stems[before] in lex.time_words:
+                before -= 1
+            if (before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words)) or (
+                at + 1 < len(stems) and not starts[at + 1] and stems[at + 1] in lex.time_points
+            ):
+                said.add(word)
+        return frozenset(said)
 
     def _abroad(self, written: list[str]) -> bool:
         """Return True if a civil event (event_words: lahir, meninggal, pindah) is next to a

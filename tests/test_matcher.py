@@ -941,6 +941,32 @@ def test_an_entry_that_is_only_the_subject_is_no_rival_in_reach():
     assert not isinstance(Matcher(STATUS, strict).match(text), Answer)
 
 
+STOCK = Faq(
+    entries=(
+        *STATUS.entries,
+        entry(
+            "stok",
+            "Stok kartu ada?",
+            "stok kartu sudah ada belum",
+            "ktp sudah sebulan belum dicetak",
+            keywords=("stok",),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    "text", ["ktp udh sebulan belum jadi", "ktp saya sudah jadi belum, ngajuin 2 bulan lalu"]
+)
+def test_the_time_waited_is_part_of_a_status_question(text):
+    # How long one has waited (after a done word or a number, before a point) tells the
+    # status story: the stock entry is no closer for a phrasing that also says "sebulan".
+    before = Matcher(STOCK, dataclasses.replace(STATUS_SETTINGS, status_waited=False))
+    assert not isinstance(before.match(text), Answer)
+    result = Matcher(STOCK, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
 # "sidik jari" is a step of recording; "hilang" is what befell the card.
 SITUATION = Faq(
     entries=(
@@ -2198,3 +2224,71 @@ def test_a_call_word_inside_a_question_is_read_as_usual():
 )
 def test_regional_words_and_chat_skeletons_are_read(written, normal):
     assert language.normalize(written) == normal
+
+
+def test_a_clause_with_a_question_of_its_own_is_no_subject_of_the_time_question():
+    # What to bring is asked in its own stretch (dan begins the time question): the
+    # recording entry is a second question, not the time question's subject.
+    text = "rekam ktp pertama kali bawa apa dan berapa hari jadinya"
+    whole = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, time_clause=False))
+    assert isinstance(r := whole.match(text), Answer) and r.entry.id == "waktu" and not r.also
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert {c.entry.id for c in (result.candidate, *result.also)} == {"rekam", "waktu"}
+    # A clause that only tells the story is the subject: the time entry alone.
+    story = Matcher(FRAMES, FRAME_SETTINGS).match(
+        "anak sy umur 17, mau rekam ktp, brp hari jadinya"
+    )
+    assert isinstance(story, Answer) and story.entry.id == "waktu" and not story.also
+
+
+def test_an_asking_word_before_a_holding_word_negates_it():
+    # "lama ga ada kabar": no news for long, a complaint about one's file, not how long.
+    text = "rekam ktp kok lama ga ada kabar"
+    before = Matcher(FRAMES, dataclasses.replace(FRAME_SETTINGS, negated_holding=False))
+    assert "waktu" in {c.entry.id for c in before.match(text).candidates[:1]}
+    result = Matcher(FRAMES, FRAME_SETTINGS).match(text)
+    assert not (isinstance(result, Answer) and result.entry.id == "waktu")
+    assert result.candidates[0].entry.id != "waktu"
+
+
+@pytest.mark.parametrize(
+    "text", ["kia anak sy udh keluar blm", "akta kematian bapak sudah terbit?"]
+)
+def test_a_document_issued_is_a_status_question(text):
+    # keluar, terbit (progress_words.txt): the letter or card came out, the application's
+    # progress.
+    result = Matcher(STATUS, STATUS_SETTINGS).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "status"
+
+
+BIRTH_DATE = Faq(
+    entries=(
+        entry(
+            "akta-lahir",
+            "Membuat akta kelahiran?",
+            "buat akta kelahiran anak",
+            "akte lahir bayi",
+            keywords=("akta kelahiran",),
+        ),
+        entry(
+            "data",
+            "Memperbaiki data?",
+            "tanggal lahir di kk salah",
+            "nama di akta keliru",
+            keywords=("keliru",),
+            tags=("data",),
+        ),
+    )
+)
+
+
+def test_a_year_of_birth_is_a_data_field_not_the_birth_certificate():
+    # "tahun lahir" is the date on the certificate (senses.tsv): a data change; "lahir"
+    # there does not name the birth certificate.
+    text = "akta anak sy ada yg keliru, tahun lahirnya"
+    result = Matcher(BIRTH_DATE, Settings(general_tags=("data",))).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "data" and not result.also
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.senses = {w: s for w, s in plain.senses.items() if w != "lahir"}
+    before = Matcher(BIRTH_DATE, Settings(general_tags=("data",)), lexicon=plain).match(text)
+    assert not (isinstance(before, Answer) and before.entry.id == "data" and not before.also)
