@@ -123,10 +123,28 @@ class Model:
         self._idf = np.asarray(idf)
         self._weights = np.ascontiguousarray(np.asarray(coef).T)  # features x labels
         self._intercept = np.asarray(intercept)
+        self._columns: dict[str, tuple[int, ...]] = {}
+
+    def _token_columns(self, token: str) -> tuple[int, ...]:
+        """Return the known feature columns of one token alone (its word and letter
+        n-grams): kept per token, as citizens reuse words; pairs are looked up per message."""
+        found = self._columns.get(token)
+        if found is None:
+            vocabulary = self._vocabulary
+            found = tuple(vocabulary[f] for f in features([token]) if f in vocabulary)
+            if len(self._columns) < 100_000:
+                self._columns[token] = found
+        return found
 
     def probabilities(self, tokens: Sequence[str]) -> dict[str, float]:
         """Return each label's probability for these tokens (they sum to 1)."""
-        counts = Counter(self._vocabulary[f] for f in features(tokens) if f in self._vocabulary)
+        counts: Counter[int] = Counter()
+        for token in tokens:
+            counts.update(self._token_columns(token))
+        for first, second in zip(tokens, tokens[1:], strict=False):
+            column = self._vocabulary.get(f"b {first} {second}")
+            if column is not None:
+                counts[column] += 1
         scores = self._intercept.copy()
         if counts:
             columns = np.fromiter(counts, dtype=np.intp, count=len(counts))

@@ -33,7 +33,7 @@ def test_the_model_scores_exactly_as_scikit_learn_does():
     for labels in (["a", "b", "c", "d", "a"], ["a", "b", "b", "a", "a"]):  # several, two
         vectorizer, fitted = examples.fit(texts, labels)
         model = examples.train(texts, labels)
-        for tokens in (["ktp", "hilangg"], ["kk"], ["zzz"], []):
+        for tokens in (["ktp", "hilangg"], ["kk"], ["zzz"], [], ["ktp", "hilang", "ktp", "hilang"]):
             mine = model.probabilities(tokens)
             theirs = fitted.predict_proba(vectorizer.transform([tokens]))[0]
             assert np.allclose([mine[label] for label in fitted.classes_], theirs)
