@@ -232,39 +232,43 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         for line, _ in _read_table(folder / name)
         for w in words(line, lexicon, merge=False)
     )
-    lexicon.question_words = _word_set(folder / "question_words.txt", lexicon)
     lexicon.joining_words = _word_set(folder / "joining_words.txt", lexicon, stemmed=False)
-    lexicon.own_question_words = _word_set(folder / "own_question_words.txt", lexicon)
-    lexicon.holding_words = _word_set(folder / "holding_words.txt", lexicon)
-    lexicon.bring_words = _word_set(folder / "bring_words.txt", lexicon)
-    lexicon.progress_words = _word_set(folder / "progress_words.txt", lexicon)
-    lexicon.done_words = _word_set(folder / "done_words.txt", lexicon)
-    lexicon.asking_words = _word_set(folder / "asking_words.txt", lexicon)
-    lexicon.person_words = _word_set(folder / "person_words.txt", lexicon)
     lexicon.condition_words = _word_set(folder / "condition_words.txt", lexicon, stemmed=False)
-    lexicon.situation_words = _word_set(folder / "situation_words.txt", lexicon)
-    lexicon.time_words = _word_set(folder / "time_words.txt", lexicon)
-    lexicon.measure_words = _word_set(folder / "measure_words.txt", lexicon)
-    lexicon.time_points = _word_set(folder / "time_points.txt", lexicon)
-    lexicon.limit_words = _word_set(folder / "limit_words.txt", lexicon)
     if (folder / "place_words.txt").exists():
         lexicon.place_words = tuple(
             tuple(stem(w, lexicon) for w in words(line, lexicon, merge=False))
             for line, _ in _read_table(folder / "place_words.txt")
         )
     lexicon.office_words = _word_set(folder / "office_words.txt", lexicon, merge=True)
-    lexicon.paper_words = _word_set(folder / "paper_words.txt", lexicon)
-    lexicon.event_words = _word_set(folder / "event_words.txt", lexicon)
-    lexicon.abroad_words = _word_set(folder / "abroad_words.txt", lexicon)
-    lexicon.places = _word_set(folder / "places.txt", lexicon)
-    lexicon.place_markers = _word_set(folder / "place_markers.txt", lexicon)
-    lexicon.elsewhere_words = _word_set(folder / "elsewhere_words.txt", lexicon)
-    lexicon.ability_words = _word_set(folder / "ability_words.txt", lexicon)
-    lexicon.stay_words = _word_set(folder / "stay_words.txt", lexicon)
-    lexicon.obligation_words = _word_set(folder / "obligation_words.txt", lexicon)
     lexicon.owner_words = _word_set(folder / "owner_words.txt", lexicon, stemmed=False)
-    lexicon.holding_breaks = _word_set(folder / "holding_breaks.txt", lexicon)
-    lexicon.copies = _word_set(folder / "copies.txt", lexicon)
+    # Word lists, one word or phrase a line, read as the matcher reads words (stemmed).
+    for name in (
+        "question_words",
+        "own_question_words",
+        "holding_words",
+        "bring_words",
+        "progress_words",
+        "done_words",
+        "asking_words",
+        "person_words",
+        "situation_words",
+        "time_words",
+        "measure_words",
+        "time_points",
+        "limit_words",
+        "paper_words",
+        "event_words",
+        "abroad_words",
+        "places",
+        "place_markers",
+        "elsewhere_words",
+        "ability_words",
+        "stay_words",
+        "obligation_words",
+        "holding_breaks",
+        "copies",
+    ):
+        setattr(lexicon, name, _word_set(folder / f"{name}.txt", lexicon))
     lexicon.documents = _word_set(folder / "documents.txt", lexicon, merge=True)
     lexicon.bot_words = _word_set(folder / "bot_words.txt", lexicon)
     lexicon.negation_words = _word_set(folder / "negation_words.txt", lexicon)

@@ -1223,12 +1223,7 @@ class Matcher:
         spots: set[int] = set()
         size = len(stems)
         for at, word in enumerate(stems):
-            if word not in lex.time_words:
-                continue
-            before = at - 1
-            while before >= 0 and stems[before] in lex.time_words:
-                before -= 1
-            if before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words):
+            if word not in lex.time_words or self._time_counted(stems, at):
                 continue
             if at + 1 < size and not starts[at + 1] and stems[at + 1] in lex.time_points:
                 continue
@@ -1356,6 +1351,15 @@ class Matcher:
             words |= frame
         return dict.fromkeys(self._status, words)
 
+    def _time_counted(self, stems: list[str], at: int) -> bool:
+        """Return True if the time word at `at` comes after a number or a done word, other
+        time words between ("3 hari", "udh sebulan", "2 bulan lebih"): a time said."""
+        lex = self.lexicon
+        before = at - 1
+        while before >= 0 and stems[before] in lex.time_words:
+            before -= 1
+        return before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words)
+
     def _time_said(self, stems: list[str], starts: list[bool]) -> frozenset[str]:
         """Return the time words that say a time rather than ask one: after a number or a
         done word ("3 hari", "udh sebulan": how long it has been) or before a point
@@ -1365,10 +1369,7 @@ class Matcher:
         for at, word in enumerate(stems):
             if word not in lex.time_words:
                 continue
-            before = at - 1
-            while before >= 0 and stems[before] in lex.time_words:
-                before -= 1
-            if (before >= 0 and (stems[before].isdigit() or stems[before] in lex.done_words)) or (
+            if self._time_counted(stems, at) or (
                 at + 1 < len(stems) and not starts[at + 1] and stems[at + 1] in lex.time_points
             ):
                 said.add(word)
