@@ -2292,3 +2292,25 @@ def test_a_year_of_birth_is_a_data_field_not_the_birth_certificate():
     plain.senses = {w: s for w, s in plain.senses.items() if w != "lahir"}
     before = Matcher(BIRTH_DATE, Settings(general_tags=("data",)), lexicon=plain).match(text)
     assert not (isinstance(before, Answer) and before.entry.id == "data" and not before.also)
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("m4u urus k4rtu kelu4rg4", "mau urus kartu keluarga"),  # 4 for a
+        ("sy4rat r3kam ktp", "syarat rekam ktp"),  # 3 for e
+        ("p1ndah d0misili", "pindah domisili"),  # 1 for i, 0 for o
+    ],
+)
+def test_digits_written_for_letters_inside_a_word_are_those_letters(written, normal):
+    assert language.normalize(written) == normal
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.digit_letters = {}
+    assert language.normalize(written, plain) != normal
+
+
+@pytest.mark.parametrize("text", ["rt01rw03", "rt1rw3"])
+def test_numbers_and_codes_keep_their_digits(text):
+    # A run of digits and a word that reads as nothing known (rt1rw3 is no rtirwe) keep
+    # their digits.
+    assert any(ch.isdigit() for ch in language.normalize(text))
