@@ -2314,3 +2314,23 @@ def test_numbers_and_codes_keep_their_digits(text):
     # A run of digits and a word that reads as nothing known (rt1rw3 is no rtirwe) keep
     # their digits.
     assert any(ch.isdigit() for ch in language.normalize(text))
+
+
+def test_a_word_with_its_vowels_left_out_is_the_one_faq_word_it_spells():
+    # prkmn: perekaman with the vowels put back; no other FAQ word is spelt so.
+    index = Matcher(FAQ)
+    assert index._typo("prkmn")[0] == "perekaman"
+    result = index.match("prkmn ktp")
+    assert isinstance(result, Answer) and result.entry.id == "ektp-rekam"
+    plain = Matcher(FAQ, Settings(typo_vowels=False))
+    assert plain._typo("prkmn") == ("", 0.0)
+    assert not isinstance(plain.match("prkmn ktp"), Answer)
+
+
+def test_short_skeletons_and_names_are_not_read_as_faq_words():
+    # Three letters are as often an acronym (pns is no panas); a school's acronym is a name.
+    faq = Faq(entries=(entry("rusak", "KTP rusak?", "ktp kepanasan", "simpan ktp di dompet"),))
+    index = Matcher(faq)
+    assert index._typo("pns") == ("", 0.0)
+    assert index._typo("smpn") == ("", 0.0)
+    assert index._typo("smpn")[0] == "" and index._typo("smpan")[0] == "simpan"
