@@ -600,13 +600,23 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
 
 def greeting(text: str, lexicon: Lexicon | None = None) -> list[str]:
     """Return the normalised words of the greeting a message of nothing but calls and forms
-    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more."""
+    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more.
+    A message of no words but emoji is read by them the same way (👋 halo, 🙏 terima kasih)."""
     lexicon = lexicon or default_lexicon()
-    written = _TOKEN.findall(clean(text))
+    written = _TOKEN.findall(clean(text)) or _symbols(text)
     if not written or not all(w in lexicon.calls for w in written):
         return []
     read = dict.fromkeys(w for raw in written for w in words(lexicon.calls[raw], lexicon))
     return list(read)
+
+
+# What only shapes an emoji: skin tones, the emoji presentation selector, the joiner.
+_EMOJI_MARKS = re.compile(r"[\U0001f3fb-\U0001f3ff\ufe0f\u200d\s]")
+
+
+def _symbols(text: str) -> list[str]:
+    """Return the emoji of a text without words, one a symbol, skin tones dropped."""
+    return list(_EMOJI_MARKS.sub("", text))
 
 
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:

@@ -126,6 +126,7 @@ class Settings:
     pair_doubt: float = 0.1  # ... this one answered of two, the other this unlikely: dropped
     answer_doubt: float = 0.0  # an answer the model gives less than this: offered instead
     taught_examples: int = 5  # ... holding back only entries with this many examples
+    opinion_needs_words: bool = True  # no word for the model ("min", "🙏"): no second opinion
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -803,6 +804,10 @@ class Matcher:
         called = language.greeting(text, self.lexicon) if self.settings.calls_greet else []
         result = self._decide(text, called or written)
         if self.model is None or isinstance(result, Escalate):
+            return result
+        # A message with no word the model reads (a call, an emoji) gets its prior, no
+        # opinion: the rules' reading of the call stands.
+        if not written and self.settings.opinion_needs_words:
             return result
         return self._second_opinion(result, self._read_tokens(written))
 

@@ -2334,3 +2334,57 @@ def test_short_skeletons_and_names_are_not_read_as_faq_words():
     assert index._typo("pns") == ("", 0.0)
     assert index._typo("smpn") == ("", 0.0)
     assert index._typo("smpn")[0] == "" and index._typo("smpan")[0] == "simpan"
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("mkasih ya", "terima kasih"),  # vowels left out of makasih
+        ("maturnuwun sanget", "terima kasih sanget"),  # Javanese thanks run together
+        ("met siang", "selamat siang"),
+        ("bocah sy", "anak saya"),
+        ("ktp bocah", "kia"),  # as "ktp anak" is the children's card
+    ],
+)
+def test_thanks_greetings_and_children_as_chat_writes_them(written, normal):
+    assert language.normalize(written) == normal
+
+
+@pytest.mark.parametrize("text", ["spada", "om swastiastu"])
+def test_a_call_at_the_door_and_a_hindu_greeting_are_greetings(text):
+    assert language.greeting(text) == ["halo"]
+    result = Matcher(FAQ).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "salam"
+
+
+class _SureOfNobody:
+    """A second opinion that is sure no entry answers whatever it is given."""
+
+    def probabilities(self, tokens):
+        return {"": 0.9, "salam": 0.05, "terima-kasih": 0.05}
+
+
+SMALL_TALK = Faq(
+    entries=(*ENTRIES, entry("terima-kasih", "Terima kasih", "makasih", tags=("percakapan",)))
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"), [("👋", "salam"), ("🙏🙏", "terima-kasih"), ("👍🏻", "terima-kasih")]
+)
+def test_an_emoji_alone_greets_or_thanks(text, expect):
+    result = Matcher(SMALL_TALK).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expect
+    assert language.greeting("ktp hilang 🙏") == []  # beside words it is not read
+
+
+def test_a_message_with_no_word_for_the_model_gets_no_second_opinion():
+    # "min" and an emoji give the model nothing to read: its prior is no opinion.
+    index = Matcher(SMALL_TALK)
+    index.model, index._taught = _SureOfNobody(), frozenset(e.id for e in SMALL_TALK.entries)
+    for text in ("min", "🙏"):
+        assert isinstance(index.match(text), Answer)
+    assert isinstance(index.match("selamat pagi"), Escalate)  # words: the model is heard
+    plain = Matcher(SMALL_TALK, Settings(opinion_needs_words=False))
+    plain.model, plain._taught = index.model, index._taught
+    assert isinstance(plain.match("min"), Escalate)
