@@ -27,6 +27,8 @@ _CLAUSE = re.compile(r"[,;!?\n]|\.(?!\d)")
 _LETTERS_DIGITS = re.compile(r"^(?:([a-z]+)(\d+)|(\d+)([a-z]+))$")
 _REPEAT = re.compile(r"(\w)\1{2,}")
 _DIGIT_REDUP = re.compile(r"^([a-z]{3,})2$")
+# A single digit between two letters (s4y4, b1k1n, p3tug4s): a digit written for a letter.
+_DIGIT_INSIDE = re.compile(r"[a-z]\d[a-z]")
 
 _UNITS = {
     "se": 1,
@@ -157,6 +159,9 @@ class Lexicon:
         # Calls and forms of address (misi, ping, min) -> the greeting a message of nothing
         # but these stands for (calls.tsv), as written.
         self.calls: dict[str, str] = {}
+        # Digits written for the letters they look like (4 -> a, 1 -> i, 0 -> o;
+        # digit_letters.tsv): read inside a word, never in a number.
+        self.digit_letters: dict[str, str] = {}
         # Words that say nothing about a topic (function words, place names), in normal form.
         self.neutral: frozenset[str] = frozenset()
         self.units = frozenset(v[0] for v in words.values() if len(v) == 1 and " " in v[0])
@@ -289,6 +294,10 @@ def load_lexicon(folder: str | Path = LEXICON_DIR, *, stemmer: bool = True) -> L
         lexicon.senses = _read_senses(folder / "senses.tsv", lexicon)
     if (folder / "calls.tsv").exists():
         lexicon.calls = dict(_read_table(folder / "calls.tsv"))
+    if (folder / "digit_letters.tsv").exists():
+        lexicon.digit_letters = {
+            d: letter for d, letter in _read_table(folder / "digit_letters.tsv") if d.isdigit()
+        }
     return lexicon
 
 
@@ -449,6 +458,9 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
         if second == first or second.removesuffix("nya") == first:
             return again(first) * 2
         return again(first) + again(second)
+    letters = _digits_as_letters(lexicon, word)
+    if letters:  # s4y4 -> saya, bl4ngk0 -> blangko
+        return again(letters)
     redup = _DIGIT_REDUP.match(word)
     if redup:  # selesai2 -> selesai selesai
         return again(redup.group(1)) * 2
@@ -481,6 +493,30 @@ def _normalise_word(lexicon: Lexicon, word: str, depth: int) -> tuple[str, ...]:
     ):
         return again(kan)
     return (word,)
+
+
+def _digits_as_letters(lexicon: Lexicon, word: str) -> str:
+    """Return the word with its digits read as the letters they stand for, or "".
+
+    Chat writes a letter as the digit that looks like it (s4y4, b1k1n, bl4ngk0): only a
+    word with a single digit between two letters, and only when every digit in it stands
+    for a letter (digit_letters.tsv); runs of digits (rt01rw03) and 2 for reduplication
+    (anak2nya) stay numbers, and so does a word that reads as no word we know (rt1rw3).
+    """
+    if not lexicon.digit_letters or not _DIGIT_INSIDE.search(word):
+        return ""
+    if re.search(r"\d\d", word) or not word.isalnum():
+        return ""
+    out = []
+    for char in word:
+        if char.isdigit():
+            if char not in lexicon.digit_letters:
+                return ""
+            char = lexicon.digit_letters[char]
+        out.append(char)
+    read = "".join(out)
+    known = lexicon.is_word(read) or _normalise_word(lexicon, read, depth=4) != (read,)
+    return read if known else ""
 
 
 def _stretched_end(lexicon: Lexicon, word: str) -> bool:
@@ -568,13 +604,23 @@ def words(text: str, lexicon: Lexicon | None = None, *, merge: bool = True) -> l
 
 def greeting(text: str, lexicon: Lexicon | None = None) -> list[str]:
     """Return the normalised words of the greeting a message of nothing but calls and forms
-    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more."""
+    of address stands for ("misi min": permisi, halo; calls.tsv), or [] when it says more.
+    A message of no words but emoji is read by them the same way (👋 halo, 🙏 terima kasih)."""
     lexicon = lexicon or default_lexicon()
-    written = _TOKEN.findall(clean(text))
+    written = _TOKEN.findall(clean(text)) or _symbols(text)
     if not written or not all(w in lexicon.calls for w in written):
         return []
     read = dict.fromkeys(w for raw in written for w in words(lexicon.calls[raw], lexicon))
     return list(read)
+
+
+# What only shapes an emoji: skin tones, the emoji presentation selector, the joiner.
+_EMOJI_MARKS = re.compile(r"[\U0001f3fb-\U0001f3ff\ufe0f\u200d\s]")
+
+
+def _symbols(text: str) -> list[str]:
+    """Return the emoji of a text without words, one a symbol, skin tones dropped."""
+    return list(_EMOJI_MARKS.sub("", text))
 
 
 def merge_phrases(found: list[str], lexicon: Lexicon | None = None) -> list[str]:

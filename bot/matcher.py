@@ -32,6 +32,7 @@ KNOWLEDGE_GUARDS = frozenset(
     )
 )
 MAX_GLUED = 60
+VOWELS = frozenset("aiueo")  # the letters chat leaves out (crny: caranya)
 MAX_GLUED_PART = 24
 GLUED_LONG_PART = 5  # ... a part this long need not be written as the FAQ writes it
 
@@ -49,6 +50,7 @@ class Settings:
     recall_weight: float = 0.4  # 0..1: share of the score given to covering the variant
     typo_similarity: float = 84.0  # rapidfuzz ratio needed to read a word as a FAQ word
     typo_transposition: bool = True  # two neighbouring letters swapped is a typo (syarta)
+    typo_vowels: bool = True  # vowels left out (crny, digtl): the one FAQ word it spells
     stemming: bool = True  # reduce words to their root (kelahiran -> lahir)
     min_evidence: float = 1.0  # a variant must weigh this many entry-unique words to prove a match
     variant_share: float = 1.0  # credit for message words found only in the entry's other variants
@@ -124,6 +126,7 @@ class Settings:
     pair_doubt: float = 0.1  # ... this one answered of two, the other this unlikely: dropped
     answer_doubt: float = 0.0  # an answer the model gives less than this: offered instead
     taught_examples: int = 5  # ... holding back only entries with this many examples
+    opinion_needs_words: bool = True  # no word for the model ("min", "🙏"): no second opinion
 
     @classmethod
     def from_config(cls, section: dict | None) -> Settings:
@@ -609,6 +612,9 @@ class Matcher:
                 found = (best[0], best[1] / 100)
             elif self.settings.typo_transposition:
                 found = self._transposed(word)
+            # Not in three letters (pns is no panas), nor another agency's name (bpjs).
+            if not found[0] and self.settings.typo_vowels and word not in self.lexicon.other_topics:
+                found = self._without_vowels(word)
         if len(self._typos) < 100_000:
             self._typos[word] = found
         return found
@@ -631,6 +637,22 @@ class Matcher:
                 ):
                     return known, self.settings.typo_similarity / 100
         return "", 0.0
+
+    def _without_vowels(self, word: str) -> tuple[str, float]:
+        """Return the one FAQ word this one is with vowels left out, or ('', 0).
+
+        Chat drops vowels (crny: caranya, digtl: digital, mninggal): the written letters
+        in order with only vowels missing between and after them, the first letter kept.
+        Several FAQ words of different stems spelt so (lma: lama, lima) are too ambiguous.
+        Such a reading weighs as a typo at the similarity floor.
+        """
+        found = ""
+        for known in self._vocabulary.get(word[0], ()):
+            if len(known) > len(word) and _vowels_left_out(word, known):
+                if found and self._stem(found) != self._stem(known):
+                    return "", 0.0
+                found = found or known
+        return (found, self.settings.typo_similarity / 100) if found else ("", 0.0)
 
     def rank(self, text: str, limit: int | None = None) -> list[Candidate]:
         """Return every plausible entry's score for the text (0-100), best first.
@@ -782,6 +804,10 @@ class Matcher:
         called = language.greeting(text, self.lexicon) if self.settings.calls_greet else []
         result = self._decide(text, called or written)
         if self.model is None or isinstance(result, Escalate):
+            return result
+        # A message with no word the model reads (a call, an emoji) gets its prior, no
+        # opinion: the rules' reading of the call stands.
+        if not written and self.settings.opinion_needs_words:
             return result
         return self._second_opinion(result, self._read_tokens(written))
 
@@ -1856,6 +1882,17 @@ class Matcher:
             return "unknown_guard"
         # Question words alone (sudah ... belum) say what is asked, not what about.
         return "topic_guard" if s.topic_guard and not best.named and not topic else ""
+
+
+def _vowels_left_out(written: str, known: str) -> bool:
+    """Return True if `known` is `written` with vowels put back (crny: caranya)."""
+    at = 0
+    for letter in known:
+        if at < len(written) and letter == written[at]:
+            at += 1
+        elif letter not in VOWELS:
+            return False
+    return at == len(written)
 
 
 def to_json(text: str, result: Result) -> dict:

@@ -2292,3 +2292,99 @@ def test_a_year_of_birth_is_a_data_field_not_the_birth_certificate():
     plain.senses = {w: s for w, s in plain.senses.items() if w != "lahir"}
     before = Matcher(BIRTH_DATE, Settings(general_tags=("data",)), lexicon=plain).match(text)
     assert not (isinstance(before, Answer) and before.entry.id == "data" and not before.also)
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("m4u urus k4rtu kelu4rg4", "mau urus kartu keluarga"),  # 4 for a
+        ("sy4rat r3kam ktp", "syarat rekam ktp"),  # 3 for e
+        ("p1ndah d0misili", "pindah domisili"),  # 1 for i, 0 for o
+    ],
+)
+def test_digits_written_for_letters_inside_a_word_are_those_letters(written, normal):
+    assert language.normalize(written) == normal
+    plain = language.load_lexicon(ROOT / "bot" / "lexicon")
+    plain.digit_letters = {}
+    assert language.normalize(written, plain) != normal
+
+
+@pytest.mark.parametrize("text", ["rt01rw03", "rt1rw3"])
+def test_numbers_and_codes_keep_their_digits(text):
+    # A run of digits and a word that reads as nothing known (rt1rw3 is no rtirwe) keep
+    # their digits.
+    assert any(ch.isdigit() for ch in language.normalize(text))
+
+
+def test_a_word_with_its_vowels_left_out_is_the_one_faq_word_it_spells():
+    # prkmn: perekaman with the vowels put back; no other FAQ word is spelt so.
+    index = Matcher(FAQ)
+    assert index._typo("prkmn")[0] == "perekaman"
+    result = index.match("prkmn ktp")
+    assert isinstance(result, Answer) and result.entry.id == "ektp-rekam"
+    plain = Matcher(FAQ, Settings(typo_vowels=False))
+    assert plain._typo("prkmn") == ("", 0.0)
+    assert not isinstance(plain.match("prkmn ktp"), Answer)
+
+
+def test_short_skeletons_and_names_are_not_read_as_faq_words():
+    # Three letters are as often an acronym (pns is no panas); a school's acronym is a name.
+    faq = Faq(entries=(entry("rusak", "KTP rusak?", "ktp kepanasan", "simpan ktp di dompet"),))
+    index = Matcher(faq)
+    assert index._typo("pns") == ("", 0.0)
+    assert index._typo("smpn") == ("", 0.0)
+    assert index._typo("smpn")[0] == "" and index._typo("smpan")[0] == "simpan"
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("mkasih ya", "terima kasih"),  # vowels left out of makasih
+        ("maturnuwun sanget", "terima kasih sanget"),  # Javanese thanks run together
+        ("met siang", "selamat siang"),
+        ("bocah sy", "anak saya"),
+        ("ktp bocah", "kia"),  # as "ktp anak" is the children's card
+    ],
+)
+def test_thanks_greetings_and_children_as_chat_writes_them(written, normal):
+    assert language.normalize(written) == normal
+
+
+@pytest.mark.parametrize("text", ["spada", "om swastiastu"])
+def test_a_call_at_the_door_and_a_hindu_greeting_are_greetings(text):
+    assert language.greeting(text) == ["halo"]
+    result = Matcher(FAQ).match(text)
+    assert isinstance(result, Answer) and result.entry.id == "salam"
+
+
+class _SureOfNobody:
+    """A second opinion that is sure no entry answers whatever it is given."""
+
+    def probabilities(self, tokens):
+        return {"": 0.9, "salam": 0.05, "terima-kasih": 0.05}
+
+
+SMALL_TALK = Faq(
+    entries=(*ENTRIES, entry("terima-kasih", "Terima kasih", "makasih", tags=("percakapan",)))
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"), [("👋", "salam"), ("🙏🙏", "terima-kasih"), ("👍🏻", "terima-kasih")]
+)
+def test_an_emoji_alone_greets_or_thanks(text, expect):
+    result = Matcher(SMALL_TALK).match(text)
+    assert isinstance(result, Answer) and result.entry.id == expect
+    assert language.greeting("ktp hilang 🙏") == []  # beside words it is not read
+
+
+def test_a_message_with_no_word_for_the_model_gets_no_second_opinion():
+    # "min" and an emoji give the model nothing to read: its prior is no opinion.
+    index = Matcher(SMALL_TALK)
+    index.model, index._taught = _SureOfNobody(), frozenset(e.id for e in SMALL_TALK.entries)
+    for text in ("min", "🙏"):
+        assert isinstance(index.match(text), Answer)
+    assert isinstance(index.match("selamat pagi"), Escalate)  # words: the model is heard
+    plain = Matcher(SMALL_TALK, Settings(opinion_needs_words=False))
+    plain.model, plain._taught = index.model, index._taught
+    assert isinstance(plain.match("min"), Escalate)
