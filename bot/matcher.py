@@ -1800,9 +1800,11 @@ class Matcher:
 
     def _grounded(self, best: Candidate, unknown: list[str], written: list[str]) -> bool:
         """Return True if the message is about the best entry at all (see `_doubt`)."""
-        return not self._doubt(best, unknown, written)
+        return not self._doubt(best, unknown, written, counts_first=True)
 
-    def _doubt(self, best: Candidate, unknown: list[str], written: list[str]) -> str:
+    def _doubt(
+        self, best: Candidate, unknown: list[str], written: list[str], counts_first=False
+    ) -> str:
         """Return the guard that doubts the message is about the best entry at all, not
         only near it ("" when none does).
 
@@ -1817,6 +1819,9 @@ class Matcher:
         # ... but a keyword phrase of them named whole ("berapa lama") is the entry's topic.
         if s.keyword_phrase_topic:
             size += sum(1 for k in self._phrase_keywords[best.entry.id] if k <= best.named)
+        # Cheap counts first when only whether, not why, is asked (`_grounded`).
+        if counts_first and (counted := self._counted_doubt(best, unknown, size, topic)):
+            return counted
         # Another agency's service named (bank, polisi, bpjs) and none of our documents:
         # "bank buka hari sabtu" asks about the bank, not about our opening hours. So also
         # one the FAQ mentions as a paper beside ours (foreign_known: "ijazah salah nama"
@@ -1873,6 +1878,14 @@ class Matcher:
         if s.temporary_stay and self._must_move(written):
             return "temporary_stay"
         # Counts last: a lexicon guard above says why it doubts, these only that it does.
+        return "" if counts_first else self._counted_doubt(best, unknown, size, topic)
+
+    def _counted_doubt(
+        self, best: Candidate, unknown: list[str], size: int, topic: frozenset[str]
+    ) -> str:
+        """Return the counting guard that doubts the message is about the best entry
+        ("" when none does): too few of its words against words the FAQ does not know."""
+        s = self.settings
         # A document only this entry names as its keyword (ikd, kia) is a topic by itself.
         own = best.named & self._own_documents
         if s.lone_word_guard and size <= 1 and unknown and not own:
