@@ -317,7 +317,8 @@ def test_a_message_answered_twice_counts_for_both_entries(seeded, helpdesk):
     from bot.messages import WHATSAPP, Inbound
 
     db, _ = seeded
-    inbound = Inbound(WHATSAPP, "+628333", "+62811", "syarat kk sama akta lahir", "SMboth")
+    text = "syarat kk baru dan syarat akta lahir"  # two questions, each asked in full
+    inbound = Inbound(WHATSAPP, "+628333", "+62811", text, "SMboth")
     receipt = conversations.receive(
         db, helpdesk.library, helpdesk.settings, inbound, now=wib(12, 2, 11)
     )
