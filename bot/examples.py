@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import math
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,42 +117,48 @@ class Model:
 
     def __init__(self, labels: Sequence[str], vocabulary: dict[str, int], idf, coef, intercept):
         self.labels = tuple(labels)
+        # Each label's place in the array `chances` returns.
+        self.column = {label: i for i, label in enumerate(self.labels)}
         self._vocabulary = vocabulary
         self._idf = np.asarray(idf)
         self._weights = np.ascontiguousarray(np.asarray(coef).T)  # features x labels
         self._intercept = np.asarray(intercept)
-        self._columns: dict[str, tuple[int, ...]] = {}
+        self._columns: dict[str, np.ndarray] = {}
 
-    def _token_columns(self, token: str) -> tuple[int, ...]:
+    def _token_columns(self, token: str) -> np.ndarray:
         """Return the known feature columns of one token alone (its word and letter
         n-grams): kept per token, as citizens reuse words; pairs are looked up per message."""
         found = self._columns.get(token)
         if found is None:
             vocabulary = self._vocabulary
-            found = tuple(vocabulary[f] for f in features([token]) if f in vocabulary)
+            found = np.array(
+                [vocabulary[f] for f in features([token]) if f in vocabulary], dtype=np.intp
+            )
             if len(self._columns) < 100_000:
                 self._columns[token] = found
         return found
 
-    def probabilities(self, tokens: Sequence[str]) -> dict[str, float]:
-        """Return each label's probability for these tokens (they sum to 1)."""
-        counts: Counter[int] = Counter()
-        for token in tokens:
-            counts.update(self._token_columns(token))
-        for first, second in zip(tokens, tokens[1:], strict=False):
-            column = self._vocabulary.get(f"b {first} {second}")
-            if column is not None:
-                counts[column] += 1
+    def chances(self, tokens: Sequence[str]) -> np.ndarray:
+        """Return each label's probability for these tokens, in the order of `labels`
+        (they sum to 1): the matcher's per-message call, no dictionary built."""
+        parts = [self._token_columns(token) for token in tokens]
+        vocabulary = self._vocabulary
+        pairs = [vocabulary.get(f"b {a} {b}") for a, b in zip(tokens, tokens[1:], strict=False)]
+        parts.append(np.array([p for p in pairs if p is not None], dtype=np.intp))
+        found = np.concatenate(parts)
         scores = self._intercept.copy()
-        if counts:
-            columns = np.fromiter(counts, dtype=np.intp, count=len(counts))
-            tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), float, len(counts))
-            values = tf * self._idf[columns]
+        if found.size:
+            # TF-IDF as scikit-learn's vectorizer makes it: sublinear counts, unit length.
+            columns, counts = np.unique(found, return_counts=True)
+            values = (1.0 + np.log(counts)) * self._idf[columns]
             values /= np.sqrt(values @ values)
             scores += values @ self._weights[columns]
         chances = 1.0 / (1.0 + np.exp(-scores))
-        chances /= chances.sum()
-        return dict(zip(self.labels, chances.tolist(), strict=True))
+        return chances / chances.sum()
+
+    def probabilities(self, tokens: Sequence[str]) -> dict[str, float]:
+        """Return each label's probability for these tokens (they sum to 1)."""
+        return dict(zip(self.labels, self.chances(tokens).tolist(), strict=True))
 
 
 def fit(texts: Sequence[Sequence[str]], labels: Sequence[str]):

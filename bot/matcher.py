@@ -429,7 +429,8 @@ class Matcher:
             known = {e.id for e in self.entries} | {learning.NOBODY}
             pairs = [(p, e.id) for e in self.entries for p in e.phrasings]
             pairs += [(x.text, x.label) for x in examples if x.label in known]
-            self.model = learning.train([self._tokens(t) for t, _ in pairs], [n for _, n in pairs])
+            texts = [self._tokens(language.words(t, self.lexicon, merge=False)) for t, _ in pairs]
+            self.model = learning.train(texts, [n for _, n in pairs])
         # Entries citizens' examples taught the model about. A newer entry (added after the
         # examples were labelled, its questions perhaps labelled "nobody" then) is known
         # to the model by its phrasings only: it never holds that entry's answers back.
@@ -437,13 +438,10 @@ class Matcher:
         least = self.settings.taught_examples
         self._taught = frozenset(e.id for e in self.entries if counts[e.id] >= least)
 
-    def _tokens(self, text: str) -> list[str]:
-        """Return a text's words as the second opinion reads them (see `_read_tokens`)."""
-        return self._read_tokens(language.words(text, self.lexicon, merge=False))
-
-    def _read_tokens(self, written: list[str]) -> list[str]:
-        """Return the written words stemmed, in order. (Reading typos and words run
-        together first, as the rules do, measured no better: letter n-grams cover them.)"""
+    def _tokens(self, written: list[str]) -> list[str]:
+        """Return the message's words (`language.words(text, merge=False)`) as the second
+        opinion reads them: stemmed, in order. (Reading typos and words run together
+        first, as the rules do, measured no better: letter n-grams cover them.)"""
         return [self._stem(w) for w in written]
 
     def _stems(self, text: str, learn: bool = False) -> list[str]:
@@ -809,16 +807,22 @@ class Matcher:
         # opinion: the rules' reading of the call stands.
         if not written and self.settings.opinion_needs_words:
             return result
-        return self._second_opinion(result, self._read_tokens(written))
+        return self._second_opinion(result, self._tokens(written))
 
     def _second_opinion(self, result: Answer | Clarify, tokens: list[str]) -> Result:
         """Let the model trained on labelled messages settle a choice it is sure of, and
         hold back an answer it is sure is wrong (escalating what it says no entry answers).
         Escalations are never overturned: an officer is the safe side."""
         s = self.settings
-        chances = self.model.probabilities(tokens)
-        best = max(chances, key=chances.__getitem__)
-        likely = chances[best]
+        model = self.model
+        found = model.chances(tokens)
+        column = model.column
+        best = model.labels[int(found.argmax())]
+        likely = float(found[column[best]])
+
+        def chance(entry: str) -> float:
+            return float(found[column[entry]]) if entry in column else 0.0
+
         note = f"contoh warga: {best or 'petugas'} {likely:.0%}"
         if isinstance(result, Clarify):
             pick = next((c for c in result.candidates if c.entry.id == best), None)
@@ -839,13 +843,13 @@ class Matcher:
         if likely >= s.veto_confidence:
             # Two questions answered, one the model is sure of and the other it all but
             # rules out: the other was a remark around the question ("ktp remuk, kk aman").
-            kept = [c for c in answered if chances.get(c.entry.id, 0.0) >= s.pair_doubt]
+            kept = [c for c in answered if chance(c.entry.id) >= s.pair_doubt]
             if len(kept) < len(answered):
                 first = dataclasses.replace(kept[0], reason=f"{kept[0].reason}; {note}")
                 rest = (c for c in result.candidates if c.entry.id != first.entry.id)
                 result, answered = Answer(first, (first, *rest), also=tuple(kept[1:])), kept
         # An answer the model all but rules out, unsure what else: offered, not given.
-        if min(chances.get(c.entry.id, 0.0) for c in answered) < s.answer_doubt:
+        if min(chance(c.entry.id) for c in answered) < s.answer_doubt:
             other = [c for c in result.candidates if c.entry.id == best and c not in answered]
             return Clarify(tuple(sorted([*answered, *other], key=lambda c: -c.score)))
         return result
