@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot import evaluation, language
+from bot import matcher as matcher_module
 from bot.config import DEFAULT_CONFIG, ROOT
 from bot.knowledge import Entry, Faq, load_faq
 from bot.matcher import Answer, Clarify, Escalate, Matcher, Settings, to_json
@@ -734,6 +735,42 @@ def test_match_decides_as_on_the_full_ranking(shipped, monkeypatch):
 
     monkeypatch.setattr(Matcher, "_rank", full)
     assert [index.match(t) for t in texts] == quick
+
+
+def _ranking(index: Matcher, text: str, limit: int | None = None) -> list[tuple]:
+    return [(c.entry.id, c.score, c.evidence, c.named) for c in index.rank(text, limit=limit)]
+
+
+@pytest.mark.parametrize("limit", [None, 3])
+def test_array_sums_score_as_the_loop_does(shipped, monkeypatch, limit):
+    # A message proposing many phrasings is scored with array sums (ARRAYS_FROM), a few
+    # in a loop: every score, order, evidence and named keyword must be the same.
+    faq, settings, texts = shipped
+    index = Matcher(faq, settings, examples=())
+    monkeypatch.setattr(matcher_module, "ARRAYS_FROM", 10**9)
+    looped = [_ranking(index, t, limit) for t in texts]
+    monkeypatch.setattr(matcher_module, "ARRAYS_FROM", 0)
+    calls = []
+    summed = Matcher._best_by_arrays
+    monkeypatch.setattr(
+        Matcher, "_best_by_arrays", lambda self, *a: calls.append(1) or summed(self, *a)
+    )
+    assert [_ranking(index, t, limit) for t in texts] == looped
+    assert len(calls) >= len(texts) * 0.9  # the sums did score them
+
+
+def test_a_message_of_words_most_phrasings_share_is_scored_by_array_sums(monkeypatch):
+    # Two words in every phrasing of a large FAQ: the candidates are all its phrasings.
+    names = [f"kampung{a}{b}" for a in "bcd" for b in "fghjklmnpqrstvwxyz"][:60]
+    faq = Faq(entries=tuple(entry(n, f"syarat urus {n}", f"cara urus {n}") for n in names))
+    calls = []
+    summed = Matcher._best_by_arrays
+    monkeypatch.setattr(
+        Matcher, "_best_by_arrays", lambda self, *a: calls.append(1) or summed(self, *a)
+    )
+    index = Matcher(faq, examples=())
+    ranked = index.rank("syarat urus kampungch")
+    assert calls and ranked[0].entry.id == "kampungch"
 
 
 # "ganti" is in three entries' phrasings: it says replace, not which entry.
