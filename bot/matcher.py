@@ -572,27 +572,41 @@ class Matcher:
         """Return the best split of a word into FAQ words (see `_unglued`), or ()."""
         lex = self.lexicon
         # best[end]: (parts, -shortest, words) for word[:end] made of whole words.
-        best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (len(word) + 1)
-        best[0] = (0, -len(word), ())
-        for end in range(2, len(word) + 1):
-            last = end == len(word)
+        size = len(word)
+        # First the pieces that may be words at all (cheap checks, no stemmer); then only
+        # those ending where such pieces lead on to the word's end are read: the stemmer
+        # is what a new word costs, and most pieces of a typo lead nowhere.
+        possible: dict[tuple[int, int], bool] = {}
+        for end in range(2, size + 1):
             for begin in range(max(0, end - MAX_GLUED_PART), end - 1):
-                before = best[begin]
-                if before is None:
-                    continue
                 piece = word[begin:end]
                 # A short piece inside a word is a word only as the FAQ or a table writes
                 # it: most pieces of a typo are not.
                 written = piece in self._surface or piece in lex.words
-                if not (last or written or len(piece) >= GLUED_LONG_PART):
+                if (end == size or written or len(piece) >= GLUED_LONG_PART) and (
+                    self._may_be_part(piece)
+                ):
+                    possible[begin, end] = True
+        behind = {size}
+        for begin, end in sorted(possible, reverse=True):
+            if end in behind:
+                behind.add(begin)
+        best: list[tuple[int, int, tuple[str, ...]] | None] = [None] * (size + 1)
+        best[0] = (0, -size, ())
+        for end in sorted(behind - {0}):
+            last = end == size
+            for begin in range(max(0, end - MAX_GLUED_PART), end - 1):
+                before = best[begin]
+                if before is None or (begin, end) not in possible:
                     continue
+                piece = word[begin:end]
                 read = self._glued_part(piece, loose=last or len(piece) >= GLUED_LONG_PART)
                 if not read:
                     continue
                 option = (before[0] + 1, max(before[1], -len(piece)), (*before[2], *read))
                 if best[end] is None or option[:2] < best[end][:2]:
                     best[end] = option
-        whole = best[len(word)]
+        whole = best[size]
         return whole[2] if whole is not None and whole[0] >= 2 else ()
 
     def _glued_part(self, part: str, loose: bool = False) -> tuple[str, ...]:
@@ -602,12 +616,7 @@ class Matcher:
         ke) is a part too ("namadikk")."""
         lex = self.lexicon
         table = part in lex.words
-        size = self.settings.glued_part_length
-        glue = self.settings.glued_glue and part in self._surface and part in lex.neutral
-        if len(part) < (2 if table or glue else size):
-            return ()
-        # Most pieces of a typo start no FAQ word: skip them before asking the stemmer.
-        if not table and part not in self._surface and part[:size] not in self._starts:
+        if not self._may_be_part(part):
             return ()
         read = language.words(part, lex, merge=False)
         several = table and self.settings.glued_glue and not lex.neutral.isdisjoint(read)
@@ -616,6 +625,18 @@ class Matcher:
         if len(read) == 1 and read[0] != part and not table and not loose:
             return ()
         return tuple(read) if all(self._faq_stem(w) is not None for w in read) else ()
+
+    def _may_be_part(self, part: str) -> bool:
+        """Return False for a piece that cannot be part of a glued word (see _glued_part),
+        checked without the stemmer: too short, or starting no FAQ word."""
+        lex = self.lexicon
+        table = part in lex.words
+        size = self.settings.glued_part_length
+        glue = self.settings.glued_glue and part in self._surface and part in lex.neutral
+        if len(part) < (2 if table or glue else size):
+            return False
+        # Most pieces of a typo start no FAQ word: skip them before asking the stemmer.
+        return table or part in self._surface or part[:size] in self._starts
 
     def _faq_stem(self, word: str) -> str | None:
         """Return the stem of a word if the FAQ uses it, else None."""

@@ -1242,6 +1242,21 @@ def test_a_long_word_is_split_only_into_whole_words():
     assert index._unglued("ktp" * 30) == ()  # longer than anyone types
 
 
+def test_pieces_of_a_glued_word_that_lead_nowhere_are_never_stemmed(monkeypatch):
+    # "hilangxyzq": hilang is a word, but no piece starting at x, y, z or q starts a FAQ
+    # word, so nothing after "hilang" can finish the word: only the whole is read (stemmed).
+    index = Matcher(HELD)
+    read = []
+    glued_part = Matcher._glued_part
+    monkeypatch.setattr(
+        Matcher, "_glued_part", lambda self, p, **k: read.append(p) or glued_part(self, p, **k)
+    )
+    assert index._unglued("hilangxyzq") == ()
+    assert read == ["hilangxyzq"]
+    assert index._unglued("ktphilangsyaratnya") == ("ktp", "hilang", "syarat")
+    assert "ktphil" not in read  # a piece after which no piece leads on to the end
+
+
 DIRECT = Faq(
     entries=(
         entry(
