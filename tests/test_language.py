@@ -450,3 +450,29 @@ def test_a_fire_is_an_event_not_a_burnt_card():
 )
 def test_javanese_and_spelled_out_words_are_read(written, normal):
     assert language.normalize(written) == normal
+
+
+def test_the_stemmer_leaves_words_without_an_affix_unchanged():
+    # language._AFFIXED says where PySastrawi can change a word; elsewhere it is not run.
+    # Checked on its whole dictionary, roots with every prefix, infix and suffix its rules
+    # know, and roots with two letters swapped (typos: new words, the case it is for).
+    import random
+
+    from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+    stemmer = language.default_lexicon()._stemmer
+    roots = [w for w in StemmerFactory().get_words() if w.isalpha() and len(w) > 2]
+    rng = random.Random(3)
+    words = set(roots)
+    prefixes = ["di", "ke", "se", "be", "ber", "te", "ter", "me", "mem", "men", "meng"]
+    prefixes += ["meny", "pe", "per", "pem", "pen", "peng", "kau", "ku", "er"]
+    suffixes = ["", "nya", "i", "kan", "an", "lah", "ku", "mu", "isme"]
+    for root in rng.sample(roots, 600):
+        words.update(p + root + s for p in ["", *prefixes] for s in suffixes)
+        words.update(root[0] + infix + root[1:] for infix in ("el", "em", "er", "in"))
+        i = rng.randrange(len(root) - 1)
+        words.add(root[:i] + root[i + 1] + root[i] + root[i + 2 :])
+    skipped = [w for w in sorted(words) if not language._AFFIXED.search(w)]
+    assert len(skipped) > 5000  # the check matters: many words need no stemmer
+    changed = [w for w in skipped if stemmer.stem_word(w) != w]
+    assert changed == []
