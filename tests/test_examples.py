@@ -255,3 +255,16 @@ def test_a_model_given_is_reused_not_trained_again(monkeypatch):
     draft = Matcher(FAQ, SETTINGS, examples=tuple(TAUGHT), model=serving.model)
     assert draft.model is serving.model
     assert draft.match("bikin ktp").entry.id == "ektp-rekam"
+
+
+def test_training_in_parallel_learns_what_one_thread_learns(monkeypatch):
+    # fit() trains one binary model per label in parallel threads; the seeds are drawn
+    # before, so the model is the one a single thread makes.
+    texts = [["ktp", "hilang"], ["ktp", "rusak"], ["kk", "baru"], ["wifi"], ["akta", "lahir"]]
+    labels = ["a", "b", "c", "d", "e"]
+    _, parallel = examples.fit(texts * 4, labels * 4)
+    monkeypatch.setattr(examples, "THREADS", None)
+    _, alone = examples.fit(texts * 4, labels * 4)
+    assert parallel.n_jobs == -1 and alone.n_jobs is None
+    assert np.array_equal(parallel.coef_, alone.coef_)
+    assert np.array_equal(parallel.intercept_, alone.intercept_)
