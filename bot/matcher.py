@@ -576,7 +576,7 @@ class Matcher:
         # First the pieces that may be words at all (cheap checks, no stemmer); then only
         # those ending where such pieces lead on to the word's end are read: the stemmer
         # is what a new word costs, and most pieces of a typo lead nowhere.
-        possible: dict[tuple[int, int], bool] = {}
+        possible: set[tuple[int, int]] = set()
         for end in range(2, size + 1):
             for begin in range(max(0, end - MAX_GLUED_PART), end - 1):
                 piece = word[begin:end]
@@ -586,7 +586,7 @@ class Matcher:
                 if (end == size or written or len(piece) >= GLUED_LONG_PART) and (
                     self._may_be_part(piece)
                 ):
-                    possible[begin, end] = True
+                    possible.add((begin, end))
         behind = {size}
         for begin, end in sorted(possible, reverse=True):
             if end in behind:
@@ -961,8 +961,8 @@ class Matcher:
         model = self.model
         found = model.chances(tokens)
         column = model.column
-        best = model.labels[int(found.argmax())]
-        likely = float(found[column[best]])
+        top = int(found.argmax())
+        best, likely = model.labels[top], float(found[top])
 
         def chance(entry: str) -> float:
             return float(found[column[entry]]) if entry in column else 0.0
