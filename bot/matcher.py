@@ -8,6 +8,7 @@ import heapq
 import math
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -227,6 +228,15 @@ class _Word(NamedTuple):  # a tuple: made for every word of every message
     similarity: float  # 1.0, or below 1 when read through a typo
 
 
+class _Phrased(NamedTuple):
+    """A message's words with its phrases merged (`language.merge_phrases`), their stems,
+    and which start a clause: what most of the rules read."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...]
+    starts: tuple[bool, ...]
+
+
 class _Frames(NamedTuple):
     """A message's question frames (status, time, place): the words each framed entry
     explains beyond its own, the words that name it, and the framed entries' ids."""
@@ -259,6 +269,8 @@ class Matcher:
         self._phrasings: list[_Phrasing] = []
         self._bags: list[frozenset[str]] = []
         self._surface: dict[str, str] = {}  # written FAQ word -> its stem
+        self._stemmed: dict[str, str] = {}  # any word -> its stem (see _stem)
+        self._last_phrased: tuple[list[str], _Phrased] | None = None
         texts: list[tuple[int, str, str, list[str]]] = []
         # Each entry's keywords: one-word ones as a set, longer ones as sets of their words.
         self._keywords: list[tuple[frozenset[str], tuple[frozenset[str], ...]]] = []
@@ -493,7 +505,31 @@ class Matcher:
         return found
 
     def _stem(self, word: str) -> str:
-        return language.stem(word, self.lexicon) if self.settings.stemming else word
+        # The rules stem a message's words many times over (each check reads them): kept
+        # here, one lookup, instead of a call into the lexicon's cache each time.
+        if not self.settings.stemming:
+            return word
+        found = self._stemmed.get(word)
+        if found is None:
+            found = language.stem(word, self.lexicon)
+            if len(self._stemmed) < 100_000:
+                self._stemmed[word] = found
+        return found
+
+    def _phrased(self, written: list[str]) -> _Phrased:
+        """Return the message's merged words, stems and clause starts. Read once a message:
+        the rules ask for them a dozen times, always of the same list of written words."""
+        last = self._last_phrased
+        if last is not None and last[0] is written:
+            return last[1]
+        words = tuple(language.merge_phrases(written, self.lexicon))
+        found = _Phrased(
+            words,
+            tuple(map(self._stem, words)),
+            tuple(isinstance(w, language.Start) for w in words),
+        )
+        self._last_phrased = (written, found)  # one slot, replaced whole: safe across threads
+        return found
 
     def _read(self, written: list[str]) -> list[_Word]:
         """Return the message's words (`language.words(text, merge=False)`), each read as a
@@ -872,7 +908,7 @@ class Matcher:
         With `limit`, only the entries that may make `_rank`'s head (scores are rounded
         there, to 0.1, and ordered)."""
         s = self.settings
-        (topical, topical_total, _), (known, known_total, _) = views
+        (_, topical_total, _), (known, known_total, _) = views
         words = [w for w in known if w in self._posting_arrays]
         postings = [self._posting_arrays[w] for w in words]
         at = np.concatenate(postings)
@@ -884,30 +920,26 @@ class Matcher:
             return np.bincount(at, weights=np.repeat(values, sizes), minlength=count)
 
         courtesy = self._courtesies
-        matched = np.where(
-            courtesy,
-            summed([known[w] for w in words]),
-            summed([topical.get(w, 0.0) for w in words]),
-        )
-        shared = np.where(
-            courtesy, summed([1.0] * len(words)), summed([float(w in topical) for w in words])
-        )
-        proposed = summed([float(w in proposers) for w in words])
-        scored = (proposed > 0) & (shared > 0) & ~(self._wholes & (shared < self._sizes))
+        # One sum serves both views: the words the topical view leaves out (greetings,
+        # thanks: _courtesy_words) are in no other entry's phrasings, so they never add
+        # to a topical phrasing's sum. Only the totals (precision) differ by view.
+        matched = summed([known[w] for w in words])
+        shared = np.bincount(at, minlength=count)
+        proposing = [p for w, p in zip(words, postings, strict=True) if w in proposers]
+        proposed = np.zeros(count, dtype=bool)
+        proposed[np.concatenate(proposing)] = True
+        scored = proposed & (shared > 0) & ~(self._wholes & (shared < self._sizes))
         index = np.flatnonzero(scored)
         if not index.size:
             return {}
         entries = self._entry_of[index]
-        # The entries' words the message has, weighed by each entry's view.
+        # The entries' words the message has (one sum for both views, as above).
         in_bags = [w for w in known if w in self._bag_arrays]
         bag_postings = [self._bag_arrays[w] for w in in_bags]
         bag_at = np.concatenate(bag_postings)
         bag_sizes = [len(p) for p in bag_postings]
-        views_of = [[topical.get(w, 0.0) for w in in_bags], [known[w] for w in in_bags]]
-        bag_matched = np.where(
-            self._entry_courtesies,
-            np.bincount(bag_at, np.repeat(views_of[1], bag_sizes), len(self.entries)),
-            np.bincount(bag_at, np.repeat(views_of[0], bag_sizes), len(self.entries)),
+        bag_matched = np.bincount(
+            bag_at, np.repeat([known[w] for w in in_bags], bag_sizes), len(self.entries)
         )
         # A frame widens some entries' words (see _frames): summed as the loop sums them.
         widened = set(frames.widen) | set(frames.subject) if frames is not None else set()
@@ -1301,9 +1333,7 @@ class Matcher:
         """
         s = self.settings
         lex = self.lexicon
-        merged = language.merge_phrases(written, lex)
-        stems = [self._stem(w) for w in merged]
-        starts = [isinstance(w, language.Start) for w in merged]
+        merged, stems, starts = self._phrased(written)
         widen: dict[int, frozenset[str]] = {}
         naming: dict[int, frozenset[str]] = {}
         subject: set[int] = set()
@@ -1337,7 +1367,11 @@ class Matcher:
         return _Frames(widen, naming, ids, frozenset(subject), beside)
 
     def _beside(
-        self, merged: list[str], stems: list[str], starts: list[bool], spots: frozenset[int]
+        self,
+        merged: Sequence[str],
+        stems: Sequence[str],
+        starts: Sequence[bool],
+        spots: frozenset[int],
     ) -> frozenset[str]:
         """Return the words of the parts asking a question of their own beside a time
         question (see _time_frame), which are no subject of it.
@@ -1555,11 +1589,9 @@ class Matcher:
         ktp ke malaysia") or words the FAQ does not know (a town abroad: "lahir di johor
         malaysia") between."""
         lex = self.lexicon
-        merged = language.merge_phrases(written, lex)
-        stems = [self._stem(w) for w in merged]
+        _, stems, starts = self._phrased(written)
         if not lex.abroad_words.intersection(stems):
             return False
-        starts = [isinstance(w, language.Start) for w in merged]
         places = self.settings.abroad_places
 
         def between(at: int) -> bool:
@@ -1594,9 +1626,7 @@ class Matcher:
         lex = self.lexicon
         if "atau" not in written or not lex.places.intersection(written):
             return False
-        merged = language.merge_phrases(written, lex)
-        stems = [self._stem(w) for w in merged]
-        starts = [isinstance(w, language.Start) for w in merged]
+        _, stems, starts = self._phrased(written)
         for at, word in enumerate(stems):
             if word != "atau" or starts[at]:
                 continue
@@ -1627,9 +1657,7 @@ class Matcher:
         lex = self.lexicon
         if not lex.ability_words.intersection(written) or not lex.places.intersection(written):
             return False
-        merged = language.merge_phrases(written, lex)
-        stems = [self._stem(w) for w in merged]
-        starts = [isinstance(w, language.Start) for w in merged]
+        _, stems, starts = self._phrased(written)
         able = False
         for at, word in enumerate(stems):
             if starts[at]:
@@ -1651,8 +1679,7 @@ class Matcher:
         whether they must move (obligation_words: perlu, wajib right before pindah, glue
         or a document between): "kuliah di jogja 4 tahun, perlu pindah ktp ga?"."""
         lex = self.lexicon
-        merged = language.merge_phrases(written, lex)
-        stems = [self._stem(w) for w in merged]
+        stems = self._phrased(written).stems
         if not lex.stay_words.intersection(stems):
             return False
         skip = self._no_subject | lex.documents
@@ -1691,8 +1718,8 @@ class Matcher:
         uncovered_services.txt (legalisir, adopsi) and other_topics.txt (paspor, pinjol)."""
         lex = self.lexicon
         found = set()
-        for word in language.merge_phrases(written, lex):
-            stem = self._stem(word)
+        phrased = self._phrased(written)
+        for word, stem in zip(phrased.words, phrased.stems, strict=True):
             if word in lex.uncovered or stem in lex.uncovered:
                 found.add(stem)
         if not found:
@@ -1705,7 +1732,7 @@ class Matcher:
         """Return the things a negation (negation_words: tanpa, belum) comes before, glue
         and holding words between ("belum punya akta nikah")."""
         lex = self.lexicon
-        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        stems = self._phrased(written).stems
         skip = (self._no_subject | lex.holding_words) - lex.negation_words
         lacking = set()
         for at, word in enumerate(stems):
@@ -1765,7 +1792,7 @@ class Matcher:
         holding = lex.holding_words if holding is None else holding
         if not holding:
             return frozenset()
-        stems = [self._stem(w) for w in language.merge_phrases(written, lex)]
+        stems = self._phrased(written).stems
         # The kind of a document ("akta lahir juga ada") is part of its name. A negation or
         # a purpose word between (belum, untuk) ends the phrase; a negation before the
         # holding word undoes it ("tidak punya kk": missing, not held).

@@ -773,6 +773,32 @@ def test_a_message_of_words_most_phrasings_share_is_scored_by_array_sums(monkeyp
     assert calls and ranked[0].entry.id == "kampungch"
 
 
+def test_a_message_is_merged_into_phrases_once_for_all_the_rules(shipped, monkeypatch):
+    # The rules read the merged words and stems a dozen times a message: once suffices
+    # (and once more for the words as the typo reading corrects them, once for a greeting).
+    faq, settings, texts = shipped
+    index = Matcher(faq, settings, examples=())
+    calls = []
+    merge = language.merge_phrases
+    monkeypatch.setattr(language, "merge_phrases", lambda *a: calls.append(1) or merge(*a))
+    for text in texts:
+        calls.clear()
+        index.match(text)
+        assert len(calls) <= 3, text
+
+
+def test_the_matcher_stems_a_word_once(monkeypatch):
+    index = Matcher(FAQ, examples=())
+    index.match("syarat bikin ktp baru buat anak saya")
+    calls = []
+    stem = language.stem
+    monkeypatch.setattr(language, "stem", lambda *a: calls.append(a[0]) or stem(*a))
+    index.match("syarat bikin ktp baru buat anak saya")
+    assert calls == []
+    index.match("persyaratan pembuatan ktp")  # new words are stemmed, once each
+    assert len(calls) == len(set(calls)) > 0
+
+
 # "ganti" is in three entries' phrasings: it says replace, not which entry.
 SHARED_WORDS = Faq(
     entries=(
