@@ -452,10 +452,10 @@ def test_javanese_and_spelled_out_words_are_read(written, normal):
     assert language.normalize(written) == normal
 
 
-def test_the_stemmer_leaves_words_without_an_affix_unchanged():
-    # language._AFFIXED says where PySastrawi can change a word; elsewhere it is not run.
-    # Checked on its whole dictionary, roots with every prefix, infix and suffix its rules
-    # know, and roots with two letters swapped (typos: new words, the case it is for).
+def test_the_stemmer_is_run_only_where_it_can_change_a_word():
+    # language._may_stem says where PySastrawi can change a word; elsewhere it is not run.
+    # Checked on its whole dictionary, roots with prefixes, infixes and suffixes its rules
+    # know (and chains of them), and typos of all those: new words, the case it is for.
     import random
 
     from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
@@ -465,14 +465,19 @@ def test_the_stemmer_leaves_words_without_an_affix_unchanged():
     rng = random.Random(3)
     words = set(roots)
     prefixes = ["di", "ke", "se", "be", "ber", "te", "ter", "me", "mem", "men", "meng"]
-    prefixes += ["meny", "pe", "per", "pem", "pen", "peng", "kau", "ku", "er"]
-    suffixes = ["", "nya", "i", "kan", "an", "lah", "ku", "mu", "isme"]
+    prefixes += ["meny", "menge", "pe", "per", "pem", "pen", "peng", "penge", "kau", "ku"]
+    prefixes += ["er", "memper", "diper", "keber"]
+    suffixes = ["", "nya", "i", "kan", "an", "lah", "ku", "mu", "pun", "is", "isme", "isasi"]
+    suffixes += ["kannya", "annya", "inya", "kanlah"]
     for root in rng.sample(roots, 600):
         words.update(p + root + s for p in ["", *prefixes] for s in suffixes)
         words.update(root[0] + infix + root[1:] for infix in ("el", "em", "er", "in"))
-        i = rng.randrange(len(root) - 1)
-        words.add(root[:i] + root[i + 1] + root[i] + root[i + 2 :])
-    skipped = [w for w in sorted(words) if not language._AFFIXED.search(w)]
-    assert len(skipped) > 5000  # the check matters: many words need no stemmer
+    for word in rng.sample(sorted(words), 40_000) + rng.sample(roots, 10_000):
+        i = rng.randrange(len(word) - 1)  # two letters swapped
+        words.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+        j = rng.randrange(len(word))  # a letter left out
+        words.add(word[:j] + word[j + 1 :])
+    skipped = [w for w in sorted(words) if w.isalpha() and not language._may_stem(w)]
+    assert len(skipped) > 20_000  # the check matters: many words need no stemmer
     changed = [w for w in skipped if stemmer.stem_word(w) != w]
     assert changed == []
