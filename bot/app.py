@@ -79,6 +79,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             matching.Settings.from_config(helpdesk.get("matcher")),
             reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
             settle_seconds=float(helpdesk.get("faq", {}).get("settle_seconds", 0)),
+            background=bool(helpdesk.get("faq", {}).get("reload_in_background", True)),
         ),
         base_settings=pungli_reports.with_secrets(
             dialogue.Settings.from_config(helpdesk), app.config

@@ -31,6 +31,11 @@ class Library:
     A changed file is loaded once it has not been written for `settle_seconds`, so an
     editor that writes a file in several steps is not read half-way (the console's own
     saves are atomic renames and call `reload` at once).
+
+    With `background`, a change noticed while serving is loaded in a thread of its own and
+    the last snapshot keeps answering until the new one is whole: loading trains the
+    second opinion (seconds), and a citizen's message must not wait for it (Twilio gives
+    a webhook 15 s). `reload` itself always loads at once.
     """
 
     def __init__(
@@ -39,21 +44,26 @@ class Library:
         settings: matching.Settings,
         reload_seconds=3.0,
         settle_seconds=0.0,
+        background=False,
     ):
         self.folder = Path(folder)
         self.settings = settings
         self.reload_seconds = reload_seconds
         self.settle_seconds = settle_seconds
+        self.background = background
         self.errors: list[knowledge.Problem] = []  # problems of the newest broken load
         self.reloads = 0
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one load at a time
+        self._loading: threading.Thread | None = None  # the background load, if any
+        self._starting = threading.Lock()  # never held during a load
         self.reload()
 
     @property
     def snapshot(self) -> Snapshot:
-        """Return the current snapshot, reloading first if the files changed."""
+        """Return the current snapshot, reloading first if the files changed (with
+        `background`, the last one until the new one is loaded)."""
         now = time.monotonic()
         if now - self._checked_at >= self.reload_seconds:
             self._checked_at = now
@@ -62,9 +72,20 @@ class Library:
                 if wait:
                     # Look again once the writer has had time to finish (or sooner).
                     self._checked_at = now - self.reload_seconds + min(wait, self.reload_seconds)
+                elif self.background:
+                    self._reload_in_background()
                 else:
                     self.reload()
         return self._snapshot
+
+    def _reload_in_background(self) -> None:
+        """Start loading the folder in a thread, unless a load is already running (a change
+        made meanwhile is seen at the next check after it)."""
+        with self._starting:
+            if self._loading is not None and self._loading.is_alive():
+                return
+            self._loading = threading.Thread(target=self.reload, name="faq-reload", daemon=True)
+            self._loading.start()
 
     @property
     def faq(self) -> knowledge.Faq:

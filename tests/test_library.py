@@ -127,3 +127,64 @@ def test_health_sees_errors_and_entry_count(tmp_path, problem):
     write(tmp_path, "b.yaml", problem)
     assert (len(lib.faq), bool(lib.errors)) == (1, True)
     assert all(isinstance(p, knowledge.Problem) for p in lib.errors)
+
+
+def test_a_change_loads_in_the_background_while_the_last_faq_answers(tmp_path, monkeypatch):
+    # Loading trains the second opinion (seconds): with `background`, the message that
+    # notices a change is answered at once from the last FAQ, and one load runs at a time.
+    import threading
+    import time
+
+    from bot import library as library_module
+
+    path = write(tmp_path, "a.yaml", GOOD)
+    lib = Library(tmp_path, matching.Settings(), reload_seconds=0.0, background=True)
+    old = lib.snapshot
+    started, release = threading.Event(), threading.Event()
+    builds = []
+    real = matching.Matcher
+
+    def slow_matcher(*args, **kwargs):
+        builds.append(1)
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library_module.matching, "Matcher", slow_matcher)
+    path.write_text(GOOD.replace("bayar berapa buat ktp", "ongkos bikin ktp"), encoding="utf-8")
+    touch_later(path)
+    assert lib.snapshot is old  # answered at once, from the last FAQ
+    assert started.wait(10)
+    for _ in range(5):
+        assert lib.snapshot is old and lib.matcher.match("bayar berapa buat ktp")
+    release.set()
+    for _ in range(100):
+        if lib.snapshot is not old:
+            break
+        time.sleep(0.05)
+    assert lib.snapshot is not old
+    assert "ongkos bikin ktp" in lib.faq.get("biaya").variants
+    for thread in threading.enumerate():
+        if thread.name == "faq-reload":
+            thread.join(10)
+    assert builds == [1] and lib.reloads == 2  # one load, however often it was asked
+
+
+def test_the_app_loads_faq_changes_in_the_background_unless_configured_not_to(app, database_url):
+    from bot.app import create_app
+
+    from .conftest import PUBLIC, TOKEN
+
+    assert app.extensions["helpdesk"].library.background is True  # config.yaml
+    other = create_app(
+        {
+            "TESTING": True,
+            "HELPDESK": {"faq": {"reload_in_background": False}},
+            "ENV": {"DATABASE_URL": database_url, "SECRET_KEY": "x", "TWILIO_AUTH_TOKEN": TOKEN,
+                    "PUBLIC_BASE_URL": PUBLIC},
+        }
+    )  # fmt: skip
+    try:
+        assert other.extensions["helpdesk"].library.background is False
+    finally:
+        other.extensions["helpdesk"].store.dispose()
