@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import pytest
 
 from bot import knowledge
+from bot import library as library_module
 from bot import matcher as matching
+from bot.app import create_app
 from bot.library import Library
 
+from .conftest import PUBLIC, TOKEN
+from .test_faq_editor_reload import wait_for
 from .test_knowledge import GOOD, entry_yaml, write
 
 BROKEN = "entries:\n  - id: biaya\n    question: apa: ini\n"  # YAML error on line 3
@@ -132,11 +137,6 @@ def test_health_sees_errors_and_entry_count(tmp_path, problem):
 def test_a_change_loads_in_the_background_while_the_last_faq_answers(tmp_path, monkeypatch):
     # Loading trains the second opinion (seconds): with `background`, the message that
     # notices a change is answered at once from the last FAQ, and one load runs at a time.
-    import threading
-    import time
-
-    from bot import library as library_module
-
     path = write(tmp_path, "a.yaml", GOOD)
     lib = Library(tmp_path, matching.Settings(), reload_seconds=0.0, background=True)
     old = lib.snapshot
@@ -158,11 +158,7 @@ def test_a_change_loads_in_the_background_while_the_last_faq_answers(tmp_path, m
     for _ in range(5):
         assert lib.snapshot is old and lib.matcher.match("bayar berapa buat ktp")
     release.set()
-    for _ in range(100):
-        if lib.snapshot is not old:
-            break
-        time.sleep(0.05)
-    assert lib.snapshot is not old
+    assert wait_for(lambda: lib.snapshot is not old)
     assert "ongkos bikin ktp" in lib.faq.get("biaya").variants
     for thread in threading.enumerate():
         if thread.name == "faq-reload":
@@ -171,10 +167,6 @@ def test_a_change_loads_in_the_background_while_the_last_faq_answers(tmp_path, m
 
 
 def test_the_app_loads_faq_changes_in_the_background_unless_configured_not_to(app, database_url):
-    from bot.app import create_app
-
-    from .conftest import PUBLIC, TOKEN
-
     assert app.extensions["helpdesk"].library.background is True  # config.yaml
     other = create_app(
         {
