@@ -220,7 +220,10 @@ def speed(
         for text in seen:
             index.match(text)
         steady = _time_each(index, timed)
-        rows.append((variants, len(faq.entries), build, *cold[:2], *steady))
+        # The same run's baseline: the naive WRatio ranker (baseline (a) above) on the
+        # same FAQ and messages, so figures from different machines can be compared.
+        naive = () if taught else _time_each(wratio_ranker(faq), timed)[:2]
+        rows.append((variants, len(faq.entries), build, *cold[:2], *steady, naive))
     return rows
 
 
@@ -248,12 +251,13 @@ def shipped_speed(faq_dir: Path, settings: matching.Settings) -> tuple:
     return sum(len(e.phrasings) for e in faq.entries), len(faq.entries), build, p50, p99, n
 
 
-def _time_each(index: matching.Matcher, texts: list[str]) -> tuple[float, float, int]:
+def _time_each(index: matching.Matcher | Ranker, texts: list[str]) -> tuple[float, float, int]:
     """Time every distinct text once; return p50 and p99 in ms and how many were timed."""
+    run = index.match if isinstance(index, matching.Matcher) else index
     timings = []
     for text in dict.fromkeys(texts):
         t0 = time.perf_counter()
-        index.match(text)
+        run(text)
         timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
     return statistics.median(timings), timings[int(len(timings) * 0.99) - 1], len(timings)
@@ -295,17 +299,19 @@ def main() -> None:
     seen = [text for text in dict.fromkeys(seen) if text not in unseen]
     print("\nSpeed (one process; generated FAQs; each distinct message timed once: the cases")
     print("and FAQ-like lines, half with a typo; cold = every word new to the process,")
-    print(f"steady = after reading {len(seen):,} other citizens' messages)")
+    print(f"steady = after reading {len(seen):,} other citizens' messages; the same run's")
+    print("baseline: rapidfuzz WRatio of the raw text against every phrasing, same FAQ)")
     print(
         f"{'variants':>9} {'entries':>8} {'build s':>8} {'cold p50':>9} {'cold p99':>9} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'n':>6}"
+        f"{'p50 ms':>8} {'p99 ms':>8} {'n':>6} {'WRatio p50/p99':>15}"
     )
 
     def show(rows: list[tuple], note: str) -> None:
-        for variants, entries, build, c50, c99, p50, p99, n in rows:
+        for variants, entries, build, c50, c99, p50, p99, n, naive in rows:
+            baseline = f"{naive[0]:.3f}/{naive[1]:.3f}" if naive else "as above"
             print(
                 f"{variants:9d} {entries:8d} {build:8.3f} {c50:9.3f} {c99:9.3f} "
-                f"{p50:8.3f} {p99:8.3f} {n:6d}  {note}"
+                f"{p50:8.3f} {p99:8.3f} {n:6d} {baseline:>15}  {note}"
             )
 
     show(speed(settings, timed, seen=seen), "rules only")
@@ -316,7 +322,7 @@ def main() -> None:
     variants, entries, build, p50, p99, n = shipped_speed(Path(args.faq), settings)
     print(
         f"{variants:9d} {entries:8d} {build:8.3f} {p50:9.3f} {p99:9.3f} {'':>8} {'':>8} "
-        f"{n:6d}  shipped FAQ and its examples, every case file's text, cold"
+        f"{n:6d} {'':>15}  shipped FAQ and its examples, every case file's text, cold"
     )
 
 
