@@ -659,6 +659,70 @@ def save(
     return Result(True, plan, verdict, change_id)
 
 
+# ---------------------------------------------------------------- learned examples
+
+
+def label_example(
+    folder,
+    file_name: str,
+    text: str,
+    label: str | None,
+    record: Callable[[str], int | None] | None = None,
+) -> str:
+    """Write one citizen message with the entry that answers it (None: no entry does) into
+    an examples file of the FAQ folder, the second opinion's teacher (bot/examples.py).
+
+    The same words labelled again take the new label: the latest decision wins, never two
+    contradicting labels. Written like any edit: under the folder lock, atomically, other
+    items and comments kept, `record` (the audit row, given the outcome) run before the
+    file is replaced. Returns "added", "relabelled" or "unchanged".
+    """
+    folder = Path(folder)
+    if not FILE_NAME.match(file_name or "") or not knowledge.is_case_file(file_name):
+        raise EditError("file", f"nama berkas contoh tidak valid: {file_name}")
+    text = " ".join(text.split())
+    with folder_lock(folder):
+        path = folder / file_name
+        try:
+            old = _read_text(path) if path.exists() else ""
+            data = _yaml().load(old) if old.strip() else None
+        except (OSError, UnicodeDecodeError, RuamelError) as exc:
+            raise EditError("file", f"{file_name}: {exc}") from None
+        if data is None:
+            data = CommentedSeq()
+        items = data.get("cases") if isinstance(data, CommentedMap) else data
+        if not isinstance(items, CommentedSeq) or not all(isinstance(i, dict) for i in items):
+            raise EditError("file", f"{file_name}: harus berisi daftar {{text, expect}}")
+        same = [
+            i
+            for i, item in enumerate(items)
+            if isinstance(item, dict) and " ".join(str(item.get("text", "")).split()) == text
+        ]
+        if same and all(items[i].get("expect") == label for i in same):
+            return "unchanged"
+        for i in reversed(same[1:]):
+            del items[i]
+        if same:
+            items[same[0]]["expect"] = label
+            outcome = "relabelled"
+        else:
+            item = CommentedMap()
+            item["text"], item["expect"] = text, label
+            items.append(item)
+            outcome = "added"
+        buffer = io.StringIO()
+        dumper = _yaml(0, 2)
+        dumper.representer.add_representer(type(None), _null)
+        dumper.dump(data, buffer)
+        yaml_files.commit(path, buffer.getvalue(), (lambda: record(outcome)) if record else None)
+    return outcome
+
+
+def _null(representer, _):
+    """Write None as `null`: "no entry answers it" reads as such in the file."""
+    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
 # ---------------------------------------------------------------- after a save
 
 

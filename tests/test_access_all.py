@@ -67,6 +67,7 @@ TABLE = {
     ("POST", "/console/faq/history/<int:change_id>/revert"): EDITORS,
     ("GET", "/console/faq/missed"): EDITORS,
     ("POST", "/console/faq/missed/variant"): EDITORS,
+    ("POST", "/console/faq/missed/example"): EDITORS,
     ("GET", "/console/faq/new"): EDITORS,
     ("POST", "/console/faq/new"): EDITORS,
     ("POST", "/console/faq/preview"): EDITORS,

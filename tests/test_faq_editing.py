@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import examples as learning
 from bot import faq_editing, knowledge
 from bot import matcher as matching
 
@@ -465,3 +466,76 @@ def test_the_shipped_faq_files_survive_a_round_trip_unchanged():
             data = dict(block.data)
             plan = faq_editing.plan_edit(folder, block.id, data, block.version)
             assert plan.text == file.text, (file.name, block.id)
+
+
+# ---------------------------------------------------------------- learned examples
+
+LEARNED = "learned_cases.yaml"
+
+
+def test_a_labelled_message_is_written_as_an_example_the_matcher_reads(tmp_path):
+    assert faq_editing.label_example(tmp_path, LEARNED, "ktp sy  ilang: gmn?", "ektp-hilang")
+    assert faq_editing.label_example(tmp_path, LEARNED, "paspor dmn", None) == "added"
+    text = (tmp_path / LEARNED).read_text(encoding="utf-8")
+    assert "expect: null" in text  # "no entry answers it", said in the file's words
+    assert learning.load_examples(tmp_path, ["*_cases.yaml"]) == (
+        learning.Example("ktp sy ilang: gmn?", "ektp-hilang"),
+        learning.Example("paspor dmn", learning.NOBODY),
+    )
+
+
+def test_the_same_words_labelled_again_take_the_new_label_once(tmp_path):
+    (tmp_path / LEARNED).write_text(
+        "# dilabeli petugas\n- text: ktp hilang\n  expect: ektp-rusak  # keliru\n"
+        "- text: halo\n  expect: salam\n- text: ktp  hilang\n  expect: ektp-rusak\n",
+        encoding="utf-8",
+    )
+    assert faq_editing.label_example(tmp_path, LEARNED, "ktp hilang", "ektp-hilang") == (
+        "relabelled"
+    )
+    assert faq_editing.label_example(tmp_path, LEARNED, "ktp hilang", "ektp-hilang") == (
+        "unchanged"
+    )
+    text = (tmp_path / LEARNED).read_text(encoding="utf-8")
+    assert text.startswith("# dilabeli petugas\n")  # comments and other items kept
+    assert learning.load_examples(tmp_path, [LEARNED]) == (
+        learning.Example("ktp hilang", "ektp-hilang"),
+        learning.Example("halo", "salam"),
+    )
+
+
+def test_the_cases_form_of_an_examples_file_is_kept(tmp_path):
+    (tmp_path / LEARNED).write_text("cases:\n  - text: halo\n    expect: salam\n")
+    faq_editing.label_example(tmp_path, LEARNED, "kk baru", "kartu-keluarga")
+    assert [x.label for x in learning.load_examples(tmp_path, [LEARNED])] == [
+        "salam",
+        "kartu-keluarga",
+    ]
+
+
+@pytest.mark.parametrize("content", ["- text: [unclosed\n", "text: halo\n", "- 1\n- 2\n", "7\n"])
+def test_a_broken_examples_file_is_refused_and_left_alone(tmp_path, content):
+    (tmp_path / LEARNED).write_text(content, encoding="utf-8")
+    with pytest.raises(faq_editing.EditError):
+        faq_editing.label_example(tmp_path, LEARNED, "ktp hilang", "ektp-hilang")
+    assert (tmp_path / LEARNED).read_text(encoding="utf-8") == content
+
+
+@pytest.mark.parametrize("name", ["ektp.yaml", "../x_cases.yaml", "Learned_cases.yaml", ""])
+def test_examples_go_only_into_a_plainly_named_cases_file(tmp_path, name):
+    with pytest.raises(faq_editing.EditError):
+        faq_editing.label_example(tmp_path, name, "ktp hilang", "ektp-hilang")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_when_the_audit_cannot_be_written_the_examples_file_is_not_changed(tmp_path):
+    faq_editing.label_example(tmp_path, LEARNED, "halo", "salam")
+    before = (tmp_path / LEARNED).read_text(encoding="utf-8")
+
+    def fail(outcome):
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        faq_editing.label_example(tmp_path, LEARNED, "ktp hilang", "ektp-hilang", fail)
+    assert (tmp_path / LEARNED).read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [LEARNED]

@@ -118,6 +118,7 @@ ROUTES = [
     ("GET", "/console/faq/history", None),
     ("GET", "/console/faq/missed", None),
     ("POST", "/console/faq/missed/variant", {"message_id": "0"}),
+    ("POST", "/console/faq/missed/example", {"message_id": "0"}),
 ]
 
 

@@ -10,7 +10,8 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from bot import store
+from bot import examples as learning
+from bot import language, store
 from tests.conftest import add_user, citizen_says, latest_ticket_id, login
 from tests.test_faq_editor import app, faq_folder, form_of, post  # noqa: F401 - fixtures
 
@@ -160,3 +161,140 @@ def test_the_group_link_needs_the_editor_role(app, client, helpdesk):  # noqa: F
     add_user(helpdesk, "budi", "officer")
     login(client, "budi")
     assert client.get("/console/faq/missed").status_code == 403
+
+
+# ---------------------------------------------------------------- teaching the bot
+
+LEARNED = "learned_cases.yaml"
+
+
+def chance(helpdesk, text: str, entry_id: str) -> float:
+    """The served second opinion's probability that `entry_id` answers `text`."""
+    matcher = helpdesk.library.matcher
+    tokens = matcher._tokens(language.words(text, matcher.lexicon, merge=False))
+    return matcher.model.probabilities(tokens)[entry_id]
+
+
+def audits(helpdesk, action: str) -> list[store.AuditLog]:
+    with helpdesk.store.session() as session:
+        return session.scalars(select(store.AuditLog).where(store.AuditLog.action == action)).all()
+
+
+def test_teaching_the_bot_writes_a_labelled_example_it_learns_from(
+    missed_questions,
+    client,
+    helpdesk,
+    faq_folder,  # noqa: F811
+):
+    text = OJOL[2][1]
+    [message_id] = message_ids(helpdesk, text)
+    examples_before = helpdesk.library.matcher.examples
+    chance_before = chance(helpdesk, text, "surat-pengantar")
+    response = post(
+        client,
+        "/console/faq/missed/example",
+        message_id=str(message_id),
+        entry_id="surat-pengantar",
+    )
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Contoh disimpan: pesan seperti ini dijawab oleh surat-pengantar." in page
+    assert "diajarkan: surat-pengantar" in page
+    assert learning.load_examples(faq_folder, [LEARNED]) == (
+        learning.Example(text, "surat-pengantar"),
+    )
+    [row] = audits(helpdesk, "faq.example")
+    assert (row.target_type, row.target_id) == ("message", str(message_id))
+    assert row.detail["entry"] == "surat-pengantar" and row.detail["outcome"] == "added"
+    assert text not in str(row.detail)  # the citizen's words stay in the file only
+    # No change to the FAQ's entries: no entry history, the files check as before.
+    assert _changes(helpdesk) == []
+
+    helpdesk.library.reload()  # what the background load does within seconds
+    assert helpdesk.library.matcher.examples == examples_before + 1
+    assert chance(helpdesk, text, "surat-pengantar") > chance_before
+
+
+def test_a_message_no_entry_answers_is_taught_as_one_for_an_officer_and_can_be_relabelled(
+    missed_questions,
+    client,
+    helpdesk,
+    faq_folder,  # noqa: F811
+):
+    [message_id] = message_ids(helpdesk, OJOL[0][1])
+    response = post(client, "/console/faq/missed/example", message_id=str(message_id), entry_id="-")
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "dijawab oleh petugas (tidak ada entri yang menjawab)" in page
+    assert "expect: null" in (faq_folder / LEARNED).read_text(encoding="utf-8")
+    assert learning.load_examples(faq_folder, [LEARNED]) == (
+        learning.Example(OJOL[0][1], learning.NOBODY),
+    )
+
+    response = post(
+        client,
+        "/console/faq/missed/example",
+        message_id=str(message_id),
+        entry_id="surat-pengantar",
+    )
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Label contoh diganti" in page
+    assert learning.load_examples(faq_folder, [LEARNED]) == (
+        learning.Example(OJOL[0][1], "surat-pengantar"),
+    )
+    # A double click changes nothing, and says so.
+    response = post(
+        client,
+        "/console/faq/missed/example",
+        message_id=str(message_id),
+        entry_id="surat-pengantar",
+    )
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "Contoh ini sudah tersimpan dengan label surat-pengantar." in page
+    assert len(learning.load_examples(faq_folder, [LEARNED])) == 1
+    outcomes = [a.detail["outcome"] for a in audits(helpdesk, "faq.example")]
+    assert outcomes == ["added", "relabelled"]
+
+
+def test_a_pungli_message_or_an_unknown_entry_is_never_taught(
+    missed_questions,
+    client,
+    helpdesk,
+    faq_folder,  # noqa: F811
+):
+    citizen_says(client, "lapor", number="+6281399990000")
+    citizen_says(client, "calo minta 100rb", number="+6281399990000")
+    [secret] = message_ids(helpdesk, "calo minta 100rb")
+    response = post(client, "/console/faq/missed/example", message_id=str(secret), entry_id="biaya")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "tidak bisa dijadikan contoh" in page
+    [message_id] = message_ids(helpdesk, OJOL[0][1])
+    response = post(
+        client, "/console/faq/missed/example", message_id=str(message_id), entry_id="paspor"
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Entri paspor tidak ditemukan." in page
+    assert not (faq_folder / LEARNED).exists() and audits(helpdesk, "faq.example") == []
+
+
+def test_an_examples_file_the_matcher_does_not_read_is_refused(
+    missed_questions,
+    client,
+    helpdesk,
+    faq_folder,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setitem(helpdesk.config["faq_editor"], "learned_file", "learned.yaml")
+    [message_id] = message_ids(helpdesk, OJOL[0][1])
+    response = post(
+        client, "/console/faq/missed/example", message_id=str(message_id), entry_id="biaya"
+    )
+    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "berkas contoh learned.yaml tidak dibaca bot" in page
+    assert not (faq_folder / "learned.yaml").exists()
+
+
+def test_the_officer_choice_cannot_become_a_variant(missed_questions, client, helpdesk):
+    [message_id] = message_ids(helpdesk, OJOL[0][1])
+    response = post(client, "/console/faq/missed/variant", message_id=str(message_id), entry_id="-")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Pilih entri untuk varian" in page
+    assert _changes(helpdesk) == []

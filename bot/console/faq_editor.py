@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fnmatch
 import re
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from bot import examples as learning
 from bot import faq_editing, knowledge, missed, store, tickets
 from bot.console.auth import require
 from bot.console.views import local_time
@@ -37,6 +39,7 @@ bp = Blueprint("faq_editor", __name__, url_prefix="/console/faq", template_folde
 
 EDITORS = ("editor", "admin")
 OUTCOME_CODES = ("answer", "clarify", "escalate")
+NOBODY = "-"  # the learning loop's choice "no entry answers it: an officer should"
 
 
 def _helpdesk():
@@ -634,6 +637,17 @@ def missed_page():
         group.answered_by = result.entry.id if result.outcome == "answer" else None
     shown = [g for g in groups if show == "all" or g.answered_by is None]
     faq = _helpdesk().library.faq
+    # What staff taught already (the learned examples file), per message shown.
+    learned = {
+        " ".join(x.text.split()): x.label
+        for x in learning.load_examples(_folder(), [_learned_file()])
+    }
+    taught = {
+        m.message_id: learned[" ".join(m.text.split())]
+        for g in shown
+        for m in g.items
+        if " ".join(m.text.split()) in learned
+    }
     return render_template(
         "faq/missed.html",
         groups=shown,
@@ -644,6 +658,10 @@ def missed_page():
         entries=[(e.id, e.question) for e in faq.entries],
         questions={e.id: e.question for e in faq.entries},
         max_variant=int(settings.get("max_variant_chars", 200)),
+        max_example=int(settings.get("max_example_chars", 2000)),
+        taught=taught,
+        nobody=_texts().get("nobody", NOBODY),
+        nobody_choice=NOBODY,
     )
 
 
@@ -653,28 +671,89 @@ def add_variant():
     """Add one citizen message as a variant of an entry (checked and saved like any edit)."""
     entry_id = request.form.get("entry_id", "")
     message_id = request.form.get("message_id", type=int)
+    if entry_id == NOBODY:
+        _say("variant_needs_entry", "error")
+        return _back_to_missed()
     with _helpdesk().store.session() as session:
         text = missed.citizen_message(session, message_id) if message_id else None
     limit = int(_config().get("max_variant_chars", 200))
     if not text or len(text) > limit:
         _say("bad_variant", "error", limit=limit)
-        return redirect(url_for("faq_editor.missed_page"))
+        return _back_to_missed()
     variant = " ".join(text.split())
     try:
         result = _save(lambda folder: faq_editing.plan_add_variant(folder, entry_id, variant))
     except faq_editing.EditError as exc:
         if exc.code == "not_found":
             _say("not_found", "error", entry=entry_id)
-            return redirect(url_for("faq_editor.missed_page"))
+            return _back_to_missed()
         return _edit_error(exc)
     if not result.saved:
         _say("not_saved", "error", reason="; ".join(p.message for p in result.verdict.errors))
-        return redirect(url_for("faq_editor.missed_page"))
+        return _back_to_missed()
     _say("variant_added", entry=entry_id, text=variant)
     change = _change(result.change_id)
     if change is not None and change.detail:
         _flash_evaluation(change.detail)
-    return redirect(url_for("faq_editor.missed_page"))
+    return _back_to_missed()
+
+
+@bp.post("/missed/example")
+@require(*EDITORS)
+def label_example():
+    """Teach the second opinion with one citizen message: the entry that answers it, or
+    none ("-": an officer should). Written into the examples file `learned_file`, learnt at
+    the next FAQ load (in the background: the editor does not wait for the training)."""
+    entry_id = request.form.get("entry_id", "")
+    message_id = request.form.get("message_id", type=int)
+    settings = _config()
+    with _helpdesk().store.session() as session:
+        text = missed.citizen_message(session, message_id) if message_id else None
+    limit = int(settings.get("max_example_chars", 2000))
+    if not text or len(text) > limit:
+        _say("bad_example", "error", limit=limit)
+        return _back_to_missed()
+    label = None if entry_id == NOBODY else entry_id
+    if label is not None and _helpdesk().library.faq.get(label) is None:
+        _say("not_found", "error", entry=entry_id)
+        return _back_to_missed()
+    file_name = _learned_file()
+    if not any(fnmatch.fnmatch(file_name, p) for p in _settings().examples):
+        # Written where the matcher never reads it, the label would teach nothing.
+        _say("examples_unread", "error", file=file_name)
+        return _back_to_missed()
+    user_id = current_user.user_id
+
+    def record(outcome: str) -> None:
+        with _helpdesk().store.session() as session:
+            store.audit(
+                session,
+                user_id,
+                "faq.example",
+                "message",
+                message_id,
+                entry=label,
+                file=file_name,
+                outcome=outcome,
+            )
+
+    try:
+        outcome = faq_editing.label_example(_folder(), file_name, text, label, record)
+    except faq_editing.EditError as exc:
+        _say("not_saved", "error", reason=str(exc))
+        return _back_to_missed()
+    _say(f"example_{outcome}", entry=label or _texts().get("nobody", NOBODY))
+    return _back_to_missed()
+
+
+def _back_to_missed():
+    """Return to the learning loop as the editor saw it (the open groups, or all)."""
+    show = "all" if request.form.get("show") == "all" else None
+    return redirect(url_for("faq_editor.missed_page", show=show))
+
+
+def _learned_file() -> str:
+    return str(_config().get("learned_file", "learned_cases.yaml"))
 
 
 def _flash_evaluation(detail: dict) -> None:

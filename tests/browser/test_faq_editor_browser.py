@@ -143,3 +143,12 @@ def test_a_missed_question_becomes_a_variant_in_one_click(
     expect(page.locator(".flash.ok").first).to_contain_text("ditambahkan sebagai varian")
     twiml = send_whatsapp(base_url, unknown, sid="SMfaqbrowser0103", number="+6281311110003")
     assert "Nomor tiket" not in twiml
+
+    # The other message is taught as one for an officer: the same form, its other button.
+    page.goto("/console/faq/missed?show=all")
+    other = page.locator("li", has_text="boleh titip berkas ke kurir ojol ga")
+    other.locator("select").select_option(label="petugas (tidak ada entri yang menjawab)")
+    other.get_by_role("button", name="Ajari bot").click()
+    expect(page.locator(".flash.ok").first).to_contain_text("Contoh disimpan")
+    other = page.locator("li", has_text="boleh titip berkas ke kurir ojol ga")
+    expect(other).to_contain_text("diajarkan: petugas (tidak ada entri yang menjawab)")
