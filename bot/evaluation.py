@@ -195,7 +195,8 @@ def format_report(report: Report, limit: int = 50) -> str:
         case, result = outcome.case, outcome.result
         expected = ", ".join(e or "tidak dijawab" for e in case.expect)
         if isinstance(result, Answer):
-            did = f"dijawab {result.entry.id}: {result.reason}"
+            # Every entry answered (two questions: both), so a wrong second one shows.
+            did = f"dijawab {outcome.chosen}: {result.reason}"
         else:
             did = f"{result.outcome}: {result.reason}"
         lines.append(f"  baris {case.line}: {case.text!r} (harap: {expected}) -> {did}")

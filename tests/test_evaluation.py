@@ -140,6 +140,14 @@ def test_evaluate_counts_and_lists_the_wrong_answers(faq_dir):
     assert "kk sy hilang" in text and "kartu-keluarga" in text
 
 
+def test_the_report_names_every_entry_a_wrong_answer_gave(faq_dir):
+    # Two answers given, the second one not accepted: the line shows why it is wrong.
+    case = evaluation.Case("ktp hilang, kk juga", ("ektp-hilang",), 7)
+    result = Answer(candidate(HILANG), (), (candidate(KK),))
+    report = evaluation.Report((evaluation.Outcome(case, result, evaluation.judge(case, result)),))
+    assert "dijawab ektp-hilang + kartu-keluarga:" in evaluation.format_report(report)
+
+
 def test_copies_of_faq_phrasings_are_found(faq_dir):
     faq = load_faq(faq_dir)
     cases = [evaluation.Case("KTP ilang, gimana?", ("ektp-hilang",)), evaluation.Case("x", (None,))]
