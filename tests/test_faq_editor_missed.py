@@ -175,6 +175,14 @@ def chance(helpdesk, text: str, entry_id: str) -> float:
     return matcher.model.probabilities(tokens)[entry_id]
 
 
+def teach(client, message_id: int, entry_id: str) -> str:
+    """Press "Ajari bot" for a message with an entry chosen; return the page it leads to."""
+    response = post(
+        client, "/console/faq/missed/example", message_id=str(message_id), entry_id=entry_id
+    )
+    return unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+
+
 def audits(helpdesk, action: str) -> list[store.AuditLog]:
     with helpdesk.store.session() as session:
         return session.scalars(select(store.AuditLog).where(store.AuditLog.action == action)).all()
@@ -190,13 +198,7 @@ def test_teaching_the_bot_writes_a_labelled_example_it_learns_from(
     [message_id] = message_ids(helpdesk, text)
     examples_before = helpdesk.library.matcher.examples
     chance_before = chance(helpdesk, text, "surat-pengantar")
-    response = post(
-        client,
-        "/console/faq/missed/example",
-        message_id=str(message_id),
-        entry_id="surat-pengantar",
-    )
-    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = teach(client, message_id, "surat-pengantar")
     assert "Contoh disimpan: pesan seperti ini dijawab oleh surat-pengantar." in page
     assert "diajarkan: surat-pengantar" in page
     assert learning.load_examples(faq_folder, [LEARNED]) == (
@@ -221,33 +223,20 @@ def test_a_message_no_entry_answers_is_taught_as_one_for_an_officer_and_can_be_r
     faq_folder,  # noqa: F811
 ):
     [message_id] = message_ids(helpdesk, OJOL[0][1])
-    response = post(client, "/console/faq/missed/example", message_id=str(message_id), entry_id="-")
-    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = teach(client, message_id, "-")
     assert "dijawab oleh petugas (tidak ada entri yang menjawab)" in page
     assert "expect: null" in (faq_folder / LEARNED).read_text(encoding="utf-8")
     assert learning.load_examples(faq_folder, [LEARNED]) == (
         learning.Example(OJOL[0][1], learning.NOBODY),
     )
 
-    response = post(
-        client,
-        "/console/faq/missed/example",
-        message_id=str(message_id),
-        entry_id="surat-pengantar",
-    )
-    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = teach(client, message_id, "surat-pengantar")
     assert "Label contoh diganti" in page
     assert learning.load_examples(faq_folder, [LEARNED]) == (
         learning.Example(OJOL[0][1], "surat-pengantar"),
     )
     # A double click changes nothing, and says so.
-    response = post(
-        client,
-        "/console/faq/missed/example",
-        message_id=str(message_id),
-        entry_id="surat-pengantar",
-    )
-    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = teach(client, message_id, "surat-pengantar")
     assert "Contoh ini sudah tersimpan dengan label surat-pengantar." in page
     assert len(learning.load_examples(faq_folder, [LEARNED])) == 1
     outcomes = [a.detail["outcome"] for a in audits(helpdesk, "faq.example")]
@@ -263,14 +252,10 @@ def test_a_pungli_message_or_an_unknown_entry_is_never_taught(
     citizen_says(client, "lapor", number="+6281399990000")
     citizen_says(client, "calo minta 100rb", number="+6281399990000")
     [secret] = message_ids(helpdesk, "calo minta 100rb")
-    response = post(client, "/console/faq/missed/example", message_id=str(secret), entry_id="biaya")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = teach(client, secret, "biaya")
     assert "tidak bisa dijadikan contoh" in page
     [message_id] = message_ids(helpdesk, OJOL[0][1])
-    response = post(
-        client, "/console/faq/missed/example", message_id=str(message_id), entry_id="paspor"
-    )
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = teach(client, message_id, "paspor")
     assert "Entri paspor tidak ditemukan." in page
     assert not (faq_folder / LEARNED).exists() and audits(helpdesk, "faq.example") == []
 
@@ -284,10 +269,7 @@ def test_an_examples_file_the_matcher_does_not_read_is_refused(
 ):
     monkeypatch.setitem(helpdesk.config["faq_editor"], "learned_file", "learned.yaml")
     [message_id] = message_ids(helpdesk, OJOL[0][1])
-    response = post(
-        client, "/console/faq/missed/example", message_id=str(message_id), entry_id="biaya"
-    )
-    page = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    page = teach(client, message_id, "biaya")
     assert "berkas contoh learned.yaml tidak dibaca bot" in page
     assert not (faq_folder / "learned.yaml").exists()
 
