@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError as RuamelError
+from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
     LiteralScalarString,
@@ -667,7 +668,7 @@ def label_example(
     file_name: str,
     text: str,
     label: str | None,
-    record: Callable[[str], int | None] | None = None,
+    record: Callable[[str], object] | None = None,
 ) -> str:
     """Write one citizen message with the entry that answers it (None: no entry does) into
     an examples file of the FAQ folder, the second opinion's teacher (bot/examples.py).
@@ -680,7 +681,7 @@ def label_example(
     folder = Path(folder)
     if not FILE_NAME.match(file_name or "") or not knowledge.is_case_file(file_name):
         raise EditError("file", f"nama berkas contoh tidak valid: {file_name}")
-    text = " ".join(text.split())
+    text = one_line(text)
     with folder_lock(folder):
         path = folder / file_name
         try:
@@ -693,11 +694,7 @@ def label_example(
         items = data.get("cases") if isinstance(data, CommentedMap) else data
         if not isinstance(items, CommentedSeq) or not all(isinstance(i, dict) for i in items):
             raise EditError("file", f"{file_name}: harus berisi daftar {{text, expect}}")
-        same = [
-            i
-            for i, item in enumerate(items)
-            if isinstance(item, dict) and " ".join(str(item.get("text", "")).split()) == text
-        ]
+        same = [i for i, item in enumerate(items) if one_line(str(item.get("text", ""))) == text]
         if same and all(items[i].get("expect") == label for i in same):
             return "unchanged"
         for i in reversed(same[1:]):
@@ -712,15 +709,26 @@ def label_example(
             outcome = "added"
         buffer = io.StringIO()
         dumper = _yaml(0, 2)
-        dumper.representer.add_representer(type(None), _null)
+        dumper.Representer = _NullWritten
         dumper.dump(data, buffer)
         yaml_files.commit(path, buffer.getvalue(), (lambda: record(outcome)) if record else None)
     return outcome
 
 
-def _null(representer, _):
-    """Write None as `null`: "no entry answers it" reads as such in the file."""
-    return representer.represent_scalar("tag:yaml.org,2002:null", "null")
+def one_line(text: str) -> str:
+    """Return a citizen's message on one line, single-spaced (as variants and examples are
+    written, and compared)."""
+    return " ".join(text.split())
+
+
+class _NullWritten(RoundTripRepresenter):
+    """ruamel's round-trip writer, but None is written `null`: "no entry answers it" reads
+    as such in an examples file (a subclass: ruamel's add_representer changes the class)."""
+
+
+_NullWritten.add_representer(
+    type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null")
+)
 
 
 # ---------------------------------------------------------------- after a save

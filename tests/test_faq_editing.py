@@ -4,13 +4,14 @@ rules as `faq check` run first, writes are atomic and serialised, and history ca
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from pathlib import Path
 
 import pytest
 
 from bot import examples as learning
-from bot import faq_editing, knowledge
+from bot import faq_editing, knowledge, yaml_files
 from bot import matcher as matching
 
 TOPIC = """\
@@ -478,6 +479,10 @@ def test_a_labelled_message_is_written_as_an_example_the_matcher_reads(tmp_path)
     assert faq_editing.label_example(tmp_path, LEARNED, "paspor dmn", None) == "added"
     text = (tmp_path / LEARNED).read_text(encoding="utf-8")
     assert "expect: null" in text  # "no entry answers it", said in the file's words
+    # ... by a writer of its own: FAQ entries are still written as they were.
+    buffer = io.StringIO()
+    yaml_files.round_trip().dump({"review_by": None}, buffer)
+    assert buffer.getvalue() == "review_by:\n"
     assert learning.load_examples(tmp_path, ["*_cases.yaml"]) == (
         learning.Example("ktp sy ilang: gmn?", "ektp-hilang"),
         learning.Example("paspor dmn", learning.NOBODY),

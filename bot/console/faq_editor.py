@@ -638,15 +638,15 @@ def missed_page():
     shown = [g for g in groups if show == "all" or g.answered_by is None]
     faq = _helpdesk().library.faq
     # What staff taught already (the learned examples file), per message shown.
+    one_line = faq_editing.one_line
     learned = {
-        " ".join(x.text.split()): x.label
-        for x in learning.load_examples(_folder(), [_learned_file()])
+        one_line(x.text): x.label for x in learning.load_examples(_folder(), [_learned_file()])
     }
     taught = {
-        m.message_id: learned[" ".join(m.text.split())]
+        m.message_id: learned[one_line(m.text)]
         for g in shown
         for m in g.items
-        if " ".join(m.text.split()) in learned
+        if one_line(m.text) in learned
     }
     return render_template(
         "faq/missed.html",
@@ -680,7 +680,7 @@ def add_variant():
     if not text or len(text) > limit:
         _say("bad_variant", "error", limit=limit)
         return _back_to_missed()
-    variant = " ".join(text.split())
+    variant = faq_editing.one_line(text)
     try:
         result = _save(lambda folder: faq_editing.plan_add_variant(folder, entry_id, variant))
     except faq_editing.EditError as exc:
