@@ -2,12 +2,25 @@
 
 import sys
 
+import click
+from flask import Flask
 from flask.cli import FlaskGroup
 
 from bot.app import create_app
 from bot.config import ConfigError
 
-cli = FlaskGroup(create_app=create_app, help="Dukcapil helpdesk commands.")
+
+def _create_app() -> Flask:
+    """Create the app; the development server (`run`) loads the FAQ at start, as the WSGI
+    entry point does, so the first message does not wait for the training."""
+    app = create_app()
+    context = click.get_current_context(silent=True)
+    if context is not None and context.info_name == "run":
+        app.extensions["helpdesk"].library.load()
+    return app
+
+
+cli = FlaskGroup(create_app=_create_app, help="Dukcapil helpdesk commands.")
 
 
 def main() -> None:

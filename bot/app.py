@@ -80,6 +80,9 @@ def create_app(overrides: dict | None = None) -> Flask:
             reload_seconds=float(helpdesk.get("faq", {}).get("reload_seconds", 3)),
             settle_seconds=float(helpdesk.get("faq", {}).get("settle_seconds", 0)),
             background=bool(helpdesk.get("faq", {}).get("reload_in_background", True)),
+            # Loaded when first asked for: serving entry points load it at start (wsgi.py,
+            # `run`), other commands only if they match (db upgrade, worker: never).
+            load=False,
         ),
         base_settings=pungli_reports.with_secrets(
             dialogue.Settings.from_config(helpdesk), app.config

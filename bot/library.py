@@ -32,7 +32,8 @@ class Library:
     editor that writes a file in several steps is not read half-way (the console's own
     saves are atomic renames and call `reload` at once).
 
-    With `background`, a change noticed while serving is loaded in a thread of its own and
+    With `load=False` nothing is read until the FAQ is first asked for (or `load` is
+    called). With `background`, a change noticed while serving is loaded in a thread of its own and
     the last snapshot keeps answering until the new one is whole: loading trains the
     second opinion (seconds), and a citizen's message must not wait for it (Twilio gives
     a webhook 15 s). `reload` itself always loads at once.
@@ -45,6 +46,7 @@ class Library:
         reload_seconds=3.0,
         settle_seconds=0.0,
         background=False,
+        load=True,
     ):
         self.folder = Path(folder)
         self.settings = settings
@@ -58,12 +60,24 @@ class Library:
         self._lock = threading.Lock()  # one load at a time
         self._loading: threading.Thread | None = None  # the background load, if any
         self._starting = threading.Lock()  # never held during a load
-        self.reload()
+        self._first = threading.Lock()  # the first load, however many threads ask for it
+        if load:
+            self.reload()
+
+    def load(self) -> None:
+        """Load the folder unless it has been loaded: a process that serves messages calls
+        it at start (bot/wsgi.py); commands that never match (db upgrade, the outbox worker)
+        never pay for the FAQ and its training, and others load on first use."""
+        with self._first:
+            if self._snapshot is None:
+                self.reload()
 
     @property
     def snapshot(self) -> Snapshot:
         """Return the current snapshot, reloading first if the files changed (with
         `background`, the last one until the new one is loaded)."""
+        if self._snapshot is None:
+            self.load()
         now = time.monotonic()
         if now - self._checked_at >= self.reload_seconds:
             self._checked_at = now

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import click
 import pytest
 from sqlalchemy import func, select
 
@@ -184,6 +185,33 @@ def test_db_upgrade_command_migrates(tmp_path):
     from sqlalchemy import inspect
 
     assert "messages" in inspect(app.extensions["helpdesk"].store.engine).get_table_names()
+
+
+def test_commands_that_never_match_do_not_load_the_faq(tmp_path):
+    # db upgrade, the outbox worker, purge: the FAQ and its training (seconds) are not theirs.
+    app = create_app({"ENV": {"DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}})
+    library = app.extensions["helpdesk"].library
+    assert app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    assert library.reloads == 0
+    # The first use loads it.
+    assert library.matcher.match("ktp hilang").outcome == "answer"
+    assert library.reloads == 1
+
+
+def test_serving_entry_points_load_the_faq_at_start(tmp_path):
+    # gunicorn (--preload: once, before the workers fork) and the development server.
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    code = "import bot.wsgi as w; print('loads', w.app.extensions['helpdesk'].library.reloads)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert "loads 1" in out.stdout, out.stderr
+    from bot.__main__ import _create_app
+
+    with click.Context(click.Command("run"), info_name="run"):
+        served = _create_app()
+    with click.Context(click.Command("worker"), info_name="worker"):
+        working = _create_app()
+    assert served.extensions["helpdesk"].library.reloads == 1
+    assert working.extensions["helpdesk"].library.reloads == 0
 
 
 def test_faq_match_json_contract(app):

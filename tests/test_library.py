@@ -180,3 +180,31 @@ def test_the_app_loads_faq_changes_in_the_background_unless_configured_not_to(ap
         assert other.extensions["helpdesk"].library.background is False
     finally:
         other.extensions["helpdesk"].store.dispose()
+
+
+def test_a_lazy_library_loads_once_when_first_asked_however_many_threads_ask(tmp_path, monkeypatch):
+    write(tmp_path, "a.yaml", GOOD)
+    builds = []
+    real = matching.Matcher
+
+    def slow_matcher(*args, **kwargs):
+        builds.append(1)
+        threading.Event().wait(0.2)  # a training's worth of time for the others to ask
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(library_module.matching, "Matcher", slow_matcher)
+    lib = Library(tmp_path, matching.Settings(), reload_seconds=60, load=False)
+    assert builds == [] and lib.reloads == 0  # nothing read yet
+    answers = []
+    threads = [
+        threading.Thread(target=lambda: answers.append(lib.matcher.match("bayar berapa buat ktp")))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert [a.outcome for a in answers] == ["answer"] * 4
+    assert builds == [1] and lib.reloads == 1
+    lib.load()  # already loaded: nothing more
+    assert builds == [1]
