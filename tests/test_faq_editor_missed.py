@@ -243,6 +243,22 @@ def test_a_message_no_entry_answers_is_taught_as_one_for_an_officer_and_can_be_r
     assert outcomes == ["added", "relabelled"]
 
 
+def test_a_taught_message_keeps_no_nik_or_phone_number(
+    missed_questions,
+    client,
+    helpdesk,
+    faq_folder,  # noqa: F811
+):
+    text = "titip berkas lewat kurir boleh? nik 1671011203900004, wa saya 0812-3456-7890"
+    citizen_says(client, text, number="+6281311110009")
+    [message_id] = message_ids(helpdesk, text)
+    assert "Contoh disimpan" in teach(client, message_id, "surat-pengantar")
+    written = (faq_folder / LEARNED).read_text(encoding="utf-8")
+    assert "titip berkas lewat kurir" in written
+    assert "1671011203900004" not in written and "3456" not in written
+    assert "0004" in written and "7890" in written  # last digits, as officers see them
+
+
 def test_a_pungli_message_or_an_unknown_entry_is_never_taught(
     missed_questions,
     client,

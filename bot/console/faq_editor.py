@@ -34,6 +34,7 @@ from bot.console.auth import require
 from bot.console.views import local_time
 from bot.dialogue import _for_channel, fill_placeholders
 from bot.messages import SMS
+from bot.privacy import mask_phones
 
 bp = Blueprint("faq_editor", __name__, url_prefix="/console/faq", template_folder="templates")
 
@@ -709,6 +710,8 @@ def label_example():
     settings = _config()
     with _helpdesk().store.session() as session:
         text = missed.citizen_message(session, message_id) if message_id else None
+    # Kept in the FAQ folder beyond the messages' retention: phone numbers masked too.
+    text = mask_phones(text) if text else None
     limit = int(settings.get("max_example_chars", 2000))
     if not text or len(text) > limit:
         _say("bad_example", "error", limit=limit)
