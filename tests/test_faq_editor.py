@@ -54,6 +54,9 @@ def app(database_url, faq_folder):
             },
         }
     )
+    # Loaded at start, as bot/wsgi.py does when serving: edits then break a FAQ that
+    # has been served, never one that was not read yet.
+    app.extensions["helpdesk"].library.load()
     yield app
     app.extensions["helpdesk"].store.dispose()
 
