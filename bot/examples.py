@@ -47,11 +47,12 @@ def example_files(folder: str | Path, patterns: Sequence[str]) -> list[Path]:
     folder = Path(folder)
     if not patterns or not folder.is_dir():
         return []
-    return sorted(
-        p
-        for p in folder.iterdir()
-        if p.is_file() and any(fnmatch.fnmatch(p.name, pattern) for pattern in patterns)
-    )
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_example_file(p.name, patterns))
+
+
+def is_example_file(name: str, patterns: Sequence[str]) -> bool:
+    """Return True if a file of this name in the FAQ folder is one of the examples."""
+    return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
 def load_examples(

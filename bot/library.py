@@ -33,10 +33,10 @@ class Library:
     saves are atomic renames and call `reload` at once).
 
     With `load=False` nothing is read until the FAQ is first asked for (or `load` is
-    called). With `background`, a change noticed while serving is loaded in a thread of its own and
-    the last snapshot keeps answering until the new one is whole: loading trains the
-    second opinion (seconds), and a citizen's message must not wait for it (Twilio gives
-    a webhook 15 s). `reload` itself always loads at once.
+    called). With `background`, a change noticed while serving is loaded in a thread of
+    its own and the last snapshot keeps answering until the new one is whole: loading
+    trains the second opinion (seconds), and a citizen's message must not wait for it
+    (Twilio gives a webhook 15 s). `reload` itself always loads at once.
     """
 
     def __init__(

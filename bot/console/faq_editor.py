@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fnmatch
 import re
 from pathlib import Path
 
@@ -721,7 +720,7 @@ def label_example():
         _say("not_found", "error", entry=entry_id)
         return _back_to_missed()
     file_name = _learned_file()
-    if not any(fnmatch.fnmatch(file_name, p) for p in _settings().examples):
+    if not learning.is_example_file(file_name, _settings().examples):
         # Written where the matcher never reads it, the label would teach nothing.
         _say("examples_unread", "error", file=file_name)
         return _back_to_missed()
